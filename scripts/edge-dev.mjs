@@ -1,0 +1,36 @@
+/**
+ * How to run the edge locally: `wrangler dev` (workerd) on loopback with local persistence,
+ * no Cloudflare account and no network. Shared by `npm start` and the end-to-end tests so
+ * both run the edge the same way.
+ */
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+export const wranglerBin = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+
+/** Environment for wrangler: no telemetry, and no fetch of Cloudflare's `request.cf` data. */
+export function edgeEnv(base = process.env) {
+  return {
+    ...base,
+    WRANGLER_SEND_METRICS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_LOG_SANITIZE: "false",
+  };
+}
+
+/**
+ * Arguments for `wrangler dev` on 127.0.0.1:`port`, persisting state under `persistTo`.
+ * Give `inspectorPort` when several edges run at once: each opens a DevTools port too.
+ */
+export function wranglerDevArgs({ port, persistTo, logLevel = "info", inspectorPort }) {
+  return [
+    wranglerBin,
+    "dev",
+    "--ip", "127.0.0.1",
+    "--port", String(port),
+    "--persist-to", persistTo,
+    "--log-level", logLevel,
+    "--show-interactive-dev-session=false",
+    ...(inspectorPort ? ["--inspector-port", String(inspectorPort)] : []),
+  ];
+}

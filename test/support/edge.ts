@@ -1,0 +1,95 @@
+/**
+ * Starts the real edge (`wrangler dev` → workerd) as a separate process on loopback for
+ * end-to-end tests, exactly as `npm start` does (scripts/edge-dev.mjs). Readiness is
+ * wrangler's own "Ready on" line, not a timer. The process gets its own process group so a
+ * test can `kill -9` the whole edge (wrangler and its workerd) at once.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+// @ts-expect-error -- a plain .mjs helper shared with `npm start`; its shape is checked by use here
+import { edgeEnv, repoRoot, wranglerDevArgs } from "../../scripts/edge-dev.mjs";
+
+export interface Edge {
+  port: number;
+  http: string;
+  ws: string;
+  persistTo: string;
+  /** Everything wrangler and workerd printed, for failure messages. */
+  output(): string;
+  /** Stops gracefully (SIGTERM to the group) and waits for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL to wrangler and workerd at once: the "pulled plug". */
+  kill9(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `commons-${label}-`));
+}
+
+export async function startEdge(options: { persistTo?: string } = {}): Promise<Edge> {
+  const persistTo = options.persistTo ?? tempDir("edge");
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const child = spawn(process.execPath, wranglerDevArgs({ port, persistTo, logLevel: "info", inspectorPort }), {
+    cwd: repoRoot,
+    env: edgeEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let log = "";
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes(`Ready on http://127.0.0.1:${port}`)) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`wrangler dev exited (${code}) before it was ready:\n${log}`)));
+  });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // The group is already gone: nothing left to stop.
+    }
+  };
+  return {
+    port,
+    http: `http://127.0.0.1:${port}`,
+    ws: `ws://127.0.0.1:${port}`,
+    persistTo,
+    output: () => log,
+    stop: async () => {
+      signalGroup("SIGTERM");
+      await exited;
+      // workerd may outlive wrangler by a moment; make sure the whole group is gone.
+      signalGroup("SIGKILL");
+    },
+    kill9: async () => {
+      signalGroup("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export type { ChildProcess };

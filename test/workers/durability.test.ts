@@ -1,0 +1,77 @@
+/**
+ * Durability inside workerd: an evicted SpaceDO reloads everything from SQLite, and sockets
+ * that outlive a hibernation keep their presence and their ownership of it.
+ */
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { Refusal } from "../../core/space/yjs-room.js";
+import { TestClient, freshSpace, presenceOf } from "./socket-client.js";
+
+const stubFor = (space: string) => env.SPACES.get(env.SPACES.idFromName(space));
+const andy = { id: "did:key:andy", name: "Andy", kind: "human", mode: "active", focus: null };
+
+describe("eviction", () => {
+  it("every update is in SQLite before anyone sees it, and an evicted space reloads it", async () => {
+    const space = freshSpace("evict");
+    const writer = await TestClient.connect(space);
+    const reader = await TestClient.connect(space);
+    const text = writer.doc.getText("body");
+    for (let i = 0; i < 200; i++) text.insert(text.length, `${i};`);
+    await reader.until(() => reader.text() === text.toString());
+    // The reader has seen all 200 updates, so all 200 must already be stored rows.
+    const rows = await runInDurableObject(stubFor(space), (_i, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM y_updates").one().n,
+    );
+    expect(rows).toBe(200);
+
+    await evictDurableObject(stubFor(space), { webSockets: "close" });
+    await writer.closed;
+    const after = await TestClient.connect(space);
+    expect(after.text()).toBe(text.toString());
+  });
+
+  it("sockets that hibernate through an eviction keep syncing, presence and awareness ownership", async () => {
+    const space = freshSpace("hibernate");
+    const a = await TestClient.connect(space);
+    const b = await TestClient.connect(space);
+    a.setPresence(andy);
+    await b.until(() => b.awareness.getStates().has(a.doc.clientID));
+    a.doc.getText("body").insert(0, "before");
+    await b.until(() => b.text() === "before");
+
+    await evictDurableObject(stubFor(space), { webSockets: "hibernate" });
+
+    // Presence was restored from the socket attachments, not lost with the instance.
+    expect((await presenceOf(space)).participants).toEqual([{ clientId: a.doc.clientID, ...andy }]);
+    b.setPresence({ ...andy, name: "Mallory" }, a.doc.clientID);
+    await b.until(() => b.denied.length === 1);
+    expect(b.denied).toEqual([Refusal.awarenessNotYours]);
+    a.doc.getText("body").insert(6, " and after");
+    await b.until(() => b.text() === "before and after");
+  });
+
+  it("a space with 10,000 stored updates wakes with all of them, compacted into chunks", async () => {
+    const space = freshSpace("bulk");
+    const writer = await TestClient.connect(space);
+    const list = writer.doc.getArray<number>("items");
+    for (let i = 0; i < 10_000; i++) list.push([i]);
+    const reader = await TestClient.connect(space);
+    await reader.until(() => reader.doc.getArray("items").length === 10_000);
+    writer.close();
+    reader.close();
+    await evictDurableObject(stubFor(space), { webSockets: "close" });
+    const after = await TestClient.connect(space);
+    expect(after.doc.getArray<number>("items").toArray()).toEqual(list.toArray());
+    const stats = await runInDurableObject(stubFor(space), (_i, state) =>
+      state.storage.sql
+        .exec<{ rows: number; merged: number; biggest: number }>(
+          "SELECT COUNT(*) AS rows, SUM(updates) AS merged, MAX(LENGTH(data)) AS biggest FROM y_updates",
+        )
+        .one(),
+    );
+    expect(stats.merged).toBe(10_000);
+    expect(stats.rows).toBeLessThan(100);
+    expect(stats.biggest).toBeLessThanOrEqual(2 * 1024 * 1024);
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * One Vitest project per place the code runs (STYLE.md, "Tests where the code runs"):
+ * - core:    portable core/ code in plain Node;
+ * - workers: actors and routes inside workerd through @cloudflare/vitest-plugin;
+ * - e2e:     the CLI/clients and a real `wrangler dev` as separate processes on loopback.
+ * No retries anywhere: a flaky test is a bug to fix, not to hide.
+ */
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    retry: 0,
+    projects: [
+      {
+        test: {
+          name: "core",
+          environment: "node",
+          include: ["test/core/**/*.test.ts"],
+        },
+      },
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Each file starts its own wrangler dev; two at once is all 2 cores take.
+          maxWorkers: 2,
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,58 @@
+/**
+ * The edge Worker: Hono routes only. Each route validates what it is given, then hands the
+ * request to the actor that owns it. Errors leave as `{ error: { code, message } }` JSON.
+ *
+ *   GET /                      health / service description (200 once ready)
+ *   GET /s/:space              the space's page; with `Upgrade: websocket`, its sync socket
+ *   GET /s/:space/presence     who is here, in which mode (JSON)
+ */
+import { Hono } from "hono";
+import { getServerByName } from "partyserver";
+import { CommonsError, isCommonsError } from "../core/errors.js";
+import { parseSpaceId, type SpaceId } from "../core/ids.js";
+import { spacePage } from "./space-page.js";
+
+export { SpaceDO } from "../durable-objects/space.js";
+
+const app = new Hono<{ Bindings: Env; Variables: { space: SpaceId } }>();
+
+app.get("/", (c) =>
+  c.json({
+    service: "commons",
+    status: "ok",
+    routes: { space: "/s/:space", socket: "ws /s/:space", presence: "/s/:space/presence" },
+  }),
+);
+
+app.use("/s/:space/*", async (c, next) => {
+  c.set("space", parseSpaceId(c.req.param("space")));
+  await next();
+});
+app.use("/s/:space", async (c, next) => {
+  c.set("space", parseSpaceId(c.req.param("space")));
+  await next();
+});
+
+const toSpace = async (c: { env: Env; req: { raw: Request }; get(key: "space"): SpaceId }) =>
+  (await getServerByName(c.env.SPACES, c.get("space"))).fetch(c.req.raw);
+
+app.get("/s/:space", async (c) => {
+  if (c.req.header("Upgrade")?.toLowerCase() === "websocket") return toSpace(c);
+  return c.html(spacePage(c.get("space")));
+});
+
+app.get("/s/:space/presence", (c) => toSpace(c));
+
+app.notFound((c) => {
+  const error = new CommonsError("not-found", `no route ${c.req.method} ${new URL(c.req.url).pathname}: see GET / for the routes`, { status: 404 });
+  return c.json(error.toJSON(), 404);
+});
+
+app.onError((err, c) => {
+  if (isCommonsError(err)) return c.json(err.toJSON(), err.status as 400);
+  console.error("unhandled error", err);
+  const error = new CommonsError("internal", "the edge failed to handle this request; it is logged, try again", { status: 500, cause: err });
+  return c.json(error.toJSON(), 500);
+});
+
+export default app;
