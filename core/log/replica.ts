@@ -1,0 +1,292 @@
+/**
+ * `LogReplica`: one space's signed log over a `SqlStorage`. Verifies and appends envelopes
+ * (`ingest`), writes new ones (`append`), answers sync (`versionVector`, `missingFor`,
+ * `heads`) and reads (`get`, `since`, `query` in `query.ts`), and knows each envelope's
+ * commit status (through a `CommitResolver`).
+ *
+ * Ingest runs in two phases. Async and parallel: parse, hash, verify signatures (skipped
+ * for ids already held). Then synchronous, in one transaction, in batch order: the chain
+ * checks that need state, and the append. A bad item never stops the rest of its batch.
+ *
+ * Invariant: the replica only holds an envelope whose author's earlier envelopes and whose
+ * deps it already holds. So what it holds is always a consistent cut, arrival order is a
+ * causal order, and an envelope with missing deps is refused (`envelope-deps-missing`)
+ * for the sender to resend after them, exactly like a seq gap.
+ */
+import { CommonsError } from "../errors.js";
+import type { Did } from "../identity/did.js";
+import type { Signer } from "../identity/signer.js";
+import type { SpaceId } from "../ids.js";
+import type { SqlStorage } from "../storage/sql.js";
+import type { RejectionCode } from "./codes.js";
+import { COMMIT_RELEVANT_TYPES, CommitResolver, type CommitStatus } from "./commits.js";
+import type { Envelope } from "./envelope.js";
+import type { EnvelopeId, VersionVector } from "./ids.js";
+import { attentionTargets, envelopeRef } from "./indexing.js";
+import { runQuery, type LogQuery, type LogQueryResult } from "./query.js";
+import { ensureLogSchema } from "./schema.js";
+import { SEQUENCER_META_TYPES, type BodyOf, type EnvelopeType } from "./types/index.js";
+import { badSignature, hasValidSignature, identifyEnvelope, type IdentifiedEnvelope, type IdentifyResult } from "./verify.js";
+import { createEnvelope, type WriterState } from "./writer.js";
+
+export interface IngestResult {
+  id?: EnvelopeId;
+  status: "accepted" | "duplicate" | "rejected";
+  code?: RejectionCode;
+  message?: string;
+}
+
+/** tentative until a receipt from the sequencer; `unsequenced` for receipts and appointments. */
+export type EnvelopeStatus =
+  | { state: "tentative" }
+  | { state: "unsequenced" }
+  | ({ state: "committed" } & CommitStatus);
+
+export interface StoredEnvelope {
+  id: EnvelopeId;
+  /** Local arrival position: the query cursor. */
+  arrival: number;
+  envelope: Envelope;
+}
+
+/** An envelope with its id, as sent on the wire. */
+export type WireEnvelope = Envelope & { id: EnvelopeId };
+
+interface AuthorRow extends Record<string, string | number> {
+  last_seq: number;
+  last_id: string;
+  last_hlc: string;
+  forked: number;
+}
+
+type EnvelopeRow = { arrival: number; id: string; text: string };
+
+export class LogReplica {
+  readonly commits = new CommitResolver();
+  private appendQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly sql: SqlStorage, readonly space: SpaceId) {}
+
+  /** Opens (creating if needed) the log of `space` in `sql`. */
+  static open(sql: SqlStorage, space: SpaceId): LogReplica {
+    ensureLogSchema(sql);
+    const held = sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'space'`)[0]?.value;
+    if (held === undefined) sql.exec(`INSERT INTO log_meta (key, value) VALUES ('space', ?)`, space);
+    else if (held !== space) {
+      throw new CommonsError("log-space-mismatch", `This storage holds the log of space "${held}", not "${space}": open a storage per space.`, { status: 500 });
+    }
+    const replica = new LogReplica(sql, space);
+    const types = [...COMMIT_RELEVANT_TYPES];
+    const rows = sql.exec<EnvelopeRow>(
+      `SELECT arrival, id, text FROM log_envelopes WHERE type IN (${types.map(() => "?").join(",")}) ORDER BY arrival`,
+      ...types,
+    );
+    for (const row of rows) replica.commits.add(row.id as EnvelopeId, JSON.parse(row.text) as Envelope);
+    return replica;
+  }
+
+  /** Verifies and appends a batch; one result per item, in order. */
+  async ingest(batch: readonly unknown[]): Promise<IngestResult[]> {
+    const checked = await Promise.all(batch.map((raw) => this.verify(raw)));
+    const accepted: IdentifiedEnvelope[] = [];
+    const results = this.sql.transaction(() =>
+      checked.map((check): IngestResult => {
+        if (!check.ok) return { ...(check.id === undefined ? {} : { id: check.id }), status: "rejected", code: check.code, message: check.message };
+        const result = this.appendVerified(check.value);
+        if (result.status === "accepted") accepted.push(check.value);
+        return result;
+      }),
+    );
+    // Only after the transaction committed: memory must never run ahead of storage.
+    for (const item of accepted) {
+      if (COMMIT_RELEVANT_TYPES.has(item.envelope.type)) this.commits.add(item.id, item.envelope);
+    }
+    return results;
+  }
+
+  /**
+   * Writes a new envelope by `signer` at the tip of its chain, citing the current heads,
+   * and ingests it. Appends are serialized so one author never signs two envelopes with
+   * the same seq (which would be a fork).
+   */
+  append<T extends EnvelopeType>(signer: Signer, type: T, body: BodyOf<T>, options: { now?: number } = {}): Promise<WireEnvelope> {
+    const run = this.appendQueue.then(async () => {
+      const { id, envelope } = await createEnvelope(signer, this.writerState(signer.did), type, body, options.now ?? Date.now());
+      const [result] = await this.ingest([envelope]);
+      if (result?.status !== "accepted") {
+        throw new CommonsError(result?.code ?? "envelope-malformed", `Could not append ${type}: ${result?.message ?? "no result"}`);
+      }
+      return { ...envelope, id } as WireEnvelope;
+    });
+    // The queue continues after a failed append; the failure goes to its caller.
+    this.appendQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** What a writer needs to extend `author`'s chain here. */
+  writerState(author: Did): WriterState {
+    const tip = this.authorRow(author);
+    const heads = this.sql.exec<{ id: string; hlc: string; author: string }>(
+      `SELECT e.id, e.hlc, e.author FROM log_heads h JOIN log_envelopes e ON e.id = h.id ORDER BY e.id`,
+    );
+    return {
+      space: this.space,
+      last: tip === undefined ? null : { seq: tip.last_seq, id: tip.last_id as EnvelopeId, hlc: tip.last_hlc },
+      heads: heads.filter((head) => head.author !== author).map((head) => ({ id: head.id as EnvelopeId, hlc: head.hlc })),
+    };
+  }
+
+  /** For each author, the highest seq held. */
+  versionVector(): VersionVector {
+    const vector: VersionVector = {};
+    for (const row of this.sql.exec<{ author: string; last_seq: number }>(`SELECT author, last_seq FROM log_authors`)) {
+      vector[row.author] = Number(row.last_seq);
+    }
+    return vector;
+  }
+
+  /**
+   * Envelopes held here beyond `theirs`, at most `limit`, in arrival order (a causal order,
+   * per-author seq order), so the receiver can ingest them as sent. Call again with the
+   * receiver's new vector for the next batch.
+   */
+  missingFor(theirs: VersionVector, limit = 500): WireEnvelope[] {
+    const rows: EnvelopeRow[] = [];
+    for (const [author, mine] of Object.entries(this.versionVector())) {
+      const have = theirs[author] ?? 0;
+      if (mine <= have) continue;
+      rows.push(...this.sql.exec<EnvelopeRow>(
+        `SELECT arrival, id, text FROM log_envelopes WHERE author = ? AND seq > ? ORDER BY seq LIMIT ?`, author, have, limit,
+      ));
+    }
+    rows.sort((a, b) => Number(a.arrival) - Number(b.arrival));
+    return rows.slice(0, limit).map((row) => ({ ...(JSON.parse(row.text) as Envelope), id: row.id as EnvelopeId }));
+  }
+
+  /** Ids no held envelope cites, sorted. */
+  heads(): EnvelopeId[] {
+    return this.sql.exec<{ id: string }>(`SELECT id FROM log_heads ORDER BY id`).map((row) => row.id as EnvelopeId);
+  }
+
+  has(id: EnvelopeId): boolean {
+    return this.sql.exec(`SELECT 1 FROM log_envelopes WHERE id = ?`, id).length > 0;
+  }
+
+  get(id: EnvelopeId): StoredEnvelope | undefined {
+    const row = this.sql.exec<EnvelopeRow>(`SELECT arrival, id, text FROM log_envelopes WHERE id = ?`, id)[0];
+    return row === undefined ? undefined : toStored(row);
+  }
+
+  /** Envelopes that arrived after `arrival`, in arrival order. */
+  since(arrival = 0, limit = Number.MAX_SAFE_INTEGER): StoredEnvelope[] {
+    return this.sql
+      .exec<EnvelopeRow>(`SELECT arrival, id, text FROM log_envelopes WHERE arrival > ? ORDER BY arrival LIMIT ?`, arrival, limit)
+      .map(toStored);
+  }
+
+  count(): number {
+    return Number(this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM log_envelopes`)[0]?.n ?? 0);
+  }
+
+  status(id: EnvelopeId, type?: string): EnvelopeStatus {
+    const committed = this.commits.statusOf(id);
+    if (committed !== undefined) return { state: "committed", ...committed };
+    const kind = type ?? this.sql.exec<{ type: string }>(`SELECT type FROM log_envelopes WHERE id = ?`, id)[0]?.type;
+    return kind !== undefined && SEQUENCER_META_TYPES.has(kind as EnvelopeType) ? { state: "unsequenced" } : { state: "tentative" };
+  }
+
+  /** Channel and control-plane reads; see `query.ts` for the filters and cursor. */
+  query(query: LogQuery = {}): LogQueryResult {
+    return runQuery(this.sql, this, query);
+  }
+
+  /** Authors caught signing two envelopes with one seq. */
+  forkedAuthors(): Did[] {
+    return this.sql.exec<{ author: string }>(`SELECT author FROM log_authors WHERE forked = 1 ORDER BY author`).map((row) => row.author as Did);
+  }
+
+  /** The fork evidence held: each conflicting envelope with the id it conflicts with. */
+  forkEvidence(): { id: EnvelopeId; conflictsWith: EnvelopeId; envelope: Envelope }[] {
+    return this.sql
+      .exec<{ id: string; conflicts_with: string; text: string }>(`SELECT id, conflicts_with, text FROM log_forks ORDER BY author, seq, id`)
+      .map((row) => ({ id: row.id as EnvelopeId, conflictsWith: row.conflicts_with as EnvelopeId, envelope: JSON.parse(row.text) as Envelope }));
+  }
+
+  private async verify(raw: unknown): Promise<IdentifyResult> {
+    const identified = await identifyEnvelope(raw, this.space);
+    if (!identified.ok) return identified;
+    // Already held: byte-identical to an envelope verified on arrival, no need to verify again.
+    if (this.has(identified.value.id)) return identified;
+    if (!(await hasValidSignature(identified.value))) return badSignature(identified.value.id);
+    return identified;
+  }
+
+  private authorRow(author: string): AuthorRow | undefined {
+    return this.sql.exec<AuthorRow>(`SELECT last_seq, last_id, last_hlc, forked FROM log_authors WHERE author = ?`, author)[0];
+  }
+
+  /** The stateful checks and the append; runs inside the ingest transaction. */
+  private appendVerified({ id, envelope, signedText }: IdentifiedEnvelope): IngestResult {
+    const reject = (code: RejectionCode, message: string): IngestResult => ({ id, status: "rejected", code, message });
+    const tip = this.authorRow(envelope.author);
+    const lastSeq = tip === undefined ? 0 : Number(tip.last_seq);
+    if (envelope.seq <= lastSeq) {
+      const held = this.sql.exec<{ id: string }>(`SELECT id FROM log_envelopes WHERE author = ? AND seq = ?`, envelope.author, envelope.seq)[0];
+      if (held?.id === id) return { id, status: "duplicate" };
+      this.sql.exec(
+        `INSERT OR IGNORE INTO log_forks (id, author, seq, conflicts_with, text) VALUES (?, ?, ?, ?, ?)`,
+        id, envelope.author, envelope.seq, held?.id ?? "", signedText,
+      );
+      this.sql.exec(`UPDATE log_authors SET forked = 1 WHERE author = ?`, envelope.author);
+      return reject("envelope-fork", `${envelope.author} already signed seq ${envelope.seq} as ${held?.id}; both are kept as evidence.`);
+    }
+    if (envelope.seq > lastSeq + 1) {
+      return reject("envelope-seq-gap", `Holding seq ${lastSeq} of ${envelope.author}, got seq ${envelope.seq}: send seq ${lastSeq + 1} first.`);
+    }
+    if (envelope.prev !== (tip?.last_id ?? null)) {
+      return reject("envelope-prev-mismatch", `prev is ${envelope.prev} but ${envelope.author}'s seq ${lastSeq} here is ${tip?.last_id}.`);
+    }
+    if (tip !== undefined && envelope.hlc <= tip.last_hlc) {
+      return reject("envelope-hlc-regressed", `hlc ${envelope.hlc} is not after prev's ${tip.last_hlc}.`);
+    }
+    const missing: string[] = [];
+    for (const dep of envelope.deps) {
+      const held = this.sql.exec<{ hlc: string }>(`SELECT hlc FROM log_envelopes WHERE id = ?`, dep)[0];
+      if (held === undefined) missing.push(dep);
+      else if (envelope.hlc <= held.hlc) return reject("envelope-hlc-regressed", `hlc ${envelope.hlc} is not after dep ${dep}'s ${held.hlc}.`);
+    }
+    if (missing.length > 0) {
+      return reject("envelope-deps-missing", `${missing.length} dep(s) not held here, e.g. ${missing[0]}: send them first.`);
+    }
+    if (envelope.type === "space.created") {
+      const genesis = this.sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'genesis'`)[0]?.value;
+      if (genesis !== undefined) return reject("envelope-genesis-conflict", `This space was created by ${genesis}.`);
+      if (envelope.seq !== 1 || envelope.deps.length > 0 || !envelope.body.owners.includes(envelope.author)) {
+        return reject("envelope-malformed", "space.created must be its author's first envelope, with no deps, by one of its owners.");
+      }
+      this.sql.exec(`INSERT INTO log_meta (key, value) VALUES ('genesis', ?)`, id);
+    }
+    const ref = envelopeRef(envelope);
+    const [inserted] = this.sql.exec<{ arrival: number }>(
+      `INSERT INTO log_envelopes (id, author, seq, type, hlc, ref, text) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING arrival`,
+      id, envelope.author, envelope.seq, envelope.type, envelope.hlc, ref, signedText,
+    );
+    const arrival = Number(inserted!.arrival);
+    this.sql.exec(
+      `INSERT INTO log_authors (author, last_seq, last_id, last_hlc) VALUES (?, ?, ?, ?)
+       ON CONFLICT (author) DO UPDATE SET last_seq = excluded.last_seq, last_id = excluded.last_id, last_hlc = excluded.last_hlc`,
+      envelope.author, envelope.seq, id, envelope.hlc,
+    );
+    if (envelope.prev !== null) this.sql.exec(`DELETE FROM log_heads WHERE id = ?`, envelope.prev);
+    for (const dep of envelope.deps) this.sql.exec(`DELETE FROM log_heads WHERE id = ?`, dep);
+    this.sql.exec(`INSERT INTO log_heads (id) VALUES (?)`, id);
+    for (const { target, kind } of attentionTargets(envelope)) {
+      this.sql.exec(`INSERT OR IGNORE INTO log_attention (target, arrival, kind) VALUES (?, ?, ?)`, target, arrival, kind);
+    }
+    return { id, status: "accepted" };
+  }
+}
+
+function toStored(row: EnvelopeRow): StoredEnvelope {
+  return { id: row.id as EnvelopeId, arrival: Number(row.arrival), envelope: JSON.parse(row.text) as Envelope };
+}

@@ -1,0 +1,70 @@
+/**
+ * The signed log's tables, the same at every replica (Durable Object SQLite at the edge,
+ * node:sqlite on a local node). Created idempotently when a replica opens. One storage
+ * holds one space's log: `log_meta.space` records which, and opening it for another space
+ * is refused.
+ *
+ * `arrival` is the local order in which envelopes were accepted. Because a replica only
+ * accepts an envelope whose prev and deps it already holds, arrival order is always a
+ * causal (topological) order: the query cursor, and the order sync sends envelopes in.
+ */
+import type { SqlStorage } from "../storage/sql.js";
+
+export const LOG_SCHEMA_VERSION = 1;
+
+const STATEMENTS = [
+  `CREATE TABLE IF NOT EXISTS log_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  )`,
+  // One row per accepted envelope. `text` is the canonical signed JSON (without id): the
+  // exact bytes that were hashed, so a replica can re-verify or re-serve them unchanged.
+  // `ref` is what the envelope points at (thread root, work item, request, artifact,
+  // branch) so queries need not parse bodies.
+  `CREATE TABLE IF NOT EXISTS log_envelopes (
+    arrival INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    author TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    ref TEXT,
+    text TEXT NOT NULL,
+    UNIQUE (author, seq)
+  )`,
+  `CREATE INDEX IF NOT EXISTS log_envelopes_by_type ON log_envelopes (type, arrival)`,
+  `CREATE INDEX IF NOT EXISTS log_envelopes_by_ref ON log_envelopes (ref, arrival)`,
+  // Each author's chain tip, and whether the author was caught signing a fork.
+  `CREATE TABLE IF NOT EXISTS log_authors (
+    author TEXT PRIMARY KEY,
+    last_seq INTEGER NOT NULL,
+    last_id TEXT NOT NULL,
+    last_hlc TEXT NOT NULL,
+    forked INTEGER NOT NULL DEFAULT 0
+  )`,
+  // Envelopes that no held envelope cites as prev or dep: what a writer puts in deps.
+  `CREATE TABLE IF NOT EXISTS log_heads (id TEXT PRIMARY KEY)`,
+  // Evidence of forks: a validly signed envelope with the same author and seq as a held
+  // one but a different id. Never part of the log or its views.
+  `CREATE TABLE IF NOT EXISTS log_forks (
+    id TEXT PRIMARY KEY,
+    author TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    conflicts_with TEXT NOT NULL,
+    text TEXT NOT NULL
+  )`,
+  // Who an envelope asks for attention: a did or a role, and why (mention, approval,
+  // escalation). Read by query({ attention }).
+  `CREATE TABLE IF NOT EXISTS log_attention (
+    target TEXT NOT NULL,
+    arrival INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (target, arrival, kind)
+  )`,
+];
+
+/** Creates the log tables if absent. Safe to call on every open. */
+export function ensureLogSchema(sql: SqlStorage): void {
+  for (const statement of STATEMENTS) sql.exec(statement);
+  sql.exec(`INSERT OR IGNORE INTO log_meta (key, value) VALUES ('schema_version', ?)`, String(LOG_SCHEMA_VERSION));
+}

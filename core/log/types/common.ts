@@ -1,0 +1,38 @@
+/**
+ * Zod building blocks shared by the envelope frame and every body schema. All objects are
+ * strict: a field the schema does not know is a malformed envelope, so the value a replica
+ * validated is exactly the value that was signed and stored.
+ */
+import { z } from "zod";
+import { isDid, type Did } from "../../identity/did.js";
+import { isEnvelopeId, ROLES, type EnvelopeId, type Role } from "../ids.js";
+
+export const didSchema = z.custom<Did>((value) => typeof value === "string" && isDid(value), {
+  message: "expected an Ed25519 did:key (did:key:z6Mk…)",
+});
+
+export const envelopeIdSchema = z.custom<EnvelopeId>((value) => typeof value === "string" && isEnvelopeId(value), {
+  message: 'expected an envelope id ("sha256:" + 64 lowercase hex digits)',
+});
+
+export const roleSchema = z.enum(ROLES);
+
+/** Who must approve: one member (a did) or anyone holding a role. */
+export type Approver = Did | Role;
+export const approverSchema = z.union([didSchema, roleSchema]);
+
+/** A short single-purpose label: titles, names, tool names. */
+export const labelSchema = z.string().min(1).max(200);
+/** Free text: message content, descriptions, results. The envelope size cap bounds it too. */
+export const textSchema = z.string().max(32_000);
+/** Domains a member self-selects on ("infra", "billing"…). */
+export const domainsSchema = z.array(z.string().min(1).max(64)).max(32);
+/** Arbitrary JSON parameters (tool params, trace data, view definitions). */
+export const jsonObjectSchema = z.record(z.string(), z.json());
+/** Timestamps inside bodies are ISO 8601 UTC, compared through `Date.parse`. */
+export const isoTimeSchema = z.iso.datetime();
+
+/** An array of distinct values, so "owners", "mentions" and the like cannot repeat. */
+export function distinct<T extends z.ZodType<string>>(item: T, max: number) {
+  return z.array(item).max(max).refine((list) => new Set(list).size === list.length, { message: "entries must be distinct" });
+}

@@ -1,0 +1,53 @@
+/**
+ * The registry of envelope types: one zod body schema per type. A type not listed here is
+ * rejected (`envelope-unknown-type`); adding a type is adding a line here and a fold in
+ * `core/views/`.
+ */
+import type { z } from "zod";
+import { approvalDecidedBody, approvalRequestedBody } from "./approval.js";
+import { channelMessageBody } from "./channel.js";
+import {
+  artifactCreatedBody, artifactUpdatedBody, branchAbandonedBody, branchCreatedBody, branchMergedBody, traceRecordedBody,
+} from "./records.js";
+import {
+  commitBody, memberAddedBody, memberRemovedBody, policySetBody, sequencerAppointedBody, spaceCreatedBody, viewDefinedBody,
+} from "./space.js";
+import { workClaimedBody, workCompletedBody, workCreatedBody, workReleasedBody, workUpdatedBody } from "./work.js";
+
+export const ENVELOPE_BODY_SCHEMAS = {
+  "space.created": spaceCreatedBody,
+  "member.added": memberAddedBody,
+  "member.removed": memberRemovedBody,
+  "policy.set": policySetBody,
+  "view.defined": viewDefinedBody,
+  "channel.message": channelMessageBody,
+  "work.created": workCreatedBody,
+  "work.claimed": workClaimedBody,
+  "work.released": workReleasedBody,
+  "work.updated": workUpdatedBody,
+  "work.completed": workCompletedBody,
+  "approval.requested": approvalRequestedBody,
+  "approval.decided": approvalDecidedBody,
+  "artifact.created": artifactCreatedBody,
+  "artifact.updated": artifactUpdatedBody,
+  "branch.created": branchCreatedBody,
+  "branch.merged": branchMergedBody,
+  "branch.abandoned": branchAbandonedBody,
+  "trace.recorded": traceRecordedBody,
+  "commit": commitBody,
+  "sequencer.appointed": sequencerAppointedBody,
+} as const;
+
+export type EnvelopeType = keyof typeof ENVELOPE_BODY_SCHEMAS;
+export type BodyOf<T extends EnvelopeType> = z.output<(typeof ENVELOPE_BODY_SCHEMAS)[T]>;
+
+export const ENVELOPE_TYPES = Object.keys(ENVELOPE_BODY_SCHEMAS) as EnvelopeType[];
+
+export function isEnvelopeType(type: string): type is EnvelopeType {
+  return Object.hasOwn(ENVELOPE_BODY_SCHEMAS, type);
+}
+
+/** Types the sequencer never commits: its own receipts and the hand-over of its role. */
+export const SEQUENCER_META_TYPES: ReadonlySet<EnvelopeType> = new Set(["commit", "sequencer.appointed"]);
+
+export type { Approver } from "./common.js";

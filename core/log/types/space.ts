@@ -1,0 +1,74 @@
+/**
+ * Control-plane bodies: the space's genesis, membership, policies, saved views and the
+ * sequencer (its appointment and its commit receipts). Membership and policy changes take
+ * effect only once committed; commits and appointments are never themselves committed.
+ */
+import { z } from "zod";
+import { approverSchema, didSchema, distinct, domainsSchema, envelopeIdSchema, jsonObjectSchema, labelSchema, roleSchema, textSchema } from "./common.js";
+
+/** The genesis. Its author must be one of `owners`; `sequencer` defaults to the author. */
+export const spaceCreatedBody = z.strictObject({
+  owners: distinct(didSchema, 64).min(1),
+  sequencer: didSchema.optional(),
+  title: labelSchema.optional(),
+});
+
+/** Adds a member, or changes an existing member's role and domains. Bumps the epoch. */
+export const memberAddedBody = z.strictObject({
+  member: didSchema,
+  role: roleSchema,
+  domains: domainsSchema,
+  name: labelSchema.optional(),
+});
+
+/** Removes a member. Bumps the epoch. */
+export const memberRemovedBody = z.strictObject({
+  member: didSchema,
+  reason: textSchema.optional(),
+});
+
+/** The authorization tier for one tool (`*` for the default): 1 run, 2 pattern-or-ask, 3 ask, 4 refuse. */
+export const policySetBody = z.strictObject({
+  tool: labelSchema,
+  tier: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
+  patterns: z.array(z.string().max(500)).max(64).optional(),
+  approver: approverSchema.optional(),
+  reason: textSchema.optional(),
+});
+
+/** A named, saved view layout or query (data for UIs; no effect on authority). */
+export const viewDefinedBody = z.strictObject({
+  name: labelSchema,
+  definition: jsonObjectSchema,
+});
+
+export const COMMIT_MAX_ENTRIES = 256;
+
+/** One sequencer receipt: the commit index and verdict of one envelope. */
+export const commitEntrySchema = z.strictObject({
+  id: envelopeIdSchema,
+  index: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  verdict: z.enum(["accepted", "rejected"]),
+  reason: textSchema.optional(),
+});
+
+/** A batch of receipts with consecutive indexes and distinct ids. */
+export const commitBody = z
+  .strictObject({ entries: z.array(commitEntrySchema).min(1).max(COMMIT_MAX_ENTRIES) })
+  .refine(({ entries }) => entries.every((entry, i) => entry.index === entries[0]!.index + i), {
+    message: "commit indexes must be consecutive",
+  })
+  .refine(({ entries }) => new Set(entries.map((entry) => entry.id)).size === entries.length, {
+    message: "a commit lists each envelope once",
+  });
+
+/**
+ * Hands the sequencer role to `sequencer` from commit index `fromIndex` on. Valid when its
+ * author is an owner in the committed view of indexes below `fromIndex`; receipts for
+ * indexes ≥ `fromIndex` signed by the previous sequencer no longer count.
+ */
+export const sequencerAppointedBody = z.strictObject({
+  sequencer: didSchema,
+  fromIndex: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  reason: textSchema.optional(),
+});

@@ -1,0 +1,96 @@
+/**
+ * Who may do what, judged against a state (the committed view for the sequencer's final
+ * verdicts, the tentative view for predictions). Authority comes from membership in the
+ * state, never from anything the envelope claims about itself.
+ *
+ * - any member except an observer may post messages, traces, artifacts, branches, work
+ *   items and approval requests, and update work;
+ * - only owners change members and policy;
+ * - a claim on an item claimed by someone else is rejected: "already claimed by <did>";
+ * - only the claimant (or an owner) releases or completes a claimed item;
+ * - `approval.decided` needs the authority the request names (that did, or that role),
+ *   on a pending request, no later than its expiry (by the decision's hlc).
+ */
+import type { Envelope } from "../log/envelope.js";
+import { hlcWallTime } from "../log/hlc.js";
+import type { EnvelopeId } from "../log/ids.js";
+import type { SpaceState } from "./state.js";
+
+export type Judgement = { ok: true } | { ok: false; reason: string };
+
+const OK: Judgement = { ok: true };
+const no = (reason: string): Judgement => ({ ok: false, reason });
+
+export function judge(state: SpaceState, id: EnvelopeId, envelope: Envelope): Judgement {
+  if (envelope.type === "space.created") {
+    return state.genesis === undefined || state.genesis === id ? OK : no(`the space was already created by ${state.genesis}`);
+  }
+  if (envelope.type === "commit" || envelope.type === "sequencer.appointed") return no(`${envelope.type} is never sequenced`);
+  const member = state.members.get(envelope.author);
+  if (member === undefined) return no(`${envelope.author} is not a member of this space`);
+  if (member.role === "observer") return no("observers can read but not write");
+  const isOwner = member.role === "owner";
+  switch (envelope.type) {
+    case "member.added":
+    case "member.removed":
+      if (!isOwner) return no("only owners can change members");
+      if (envelope.type === "member.removed") {
+        const target = state.members.get(envelope.body.member);
+        if (target === undefined) return no(`${envelope.body.member} is not a member`);
+        if (target.role === "owner" && countOwners(state) === 1) return no("cannot remove the last owner");
+      } else if (state.members.get(envelope.body.member)?.role === "owner" && envelope.body.role !== "owner" && countOwners(state) === 1) {
+        return no("cannot demote the last owner");
+      }
+      return OK;
+    case "policy.set":
+      return isOwner ? OK : no("only owners can change policy");
+    case "work.claimed": {
+      const item = state.work.get(envelope.body.item);
+      if (item === undefined) return no(`no work item ${envelope.body.item}`);
+      if (item.status === "completed") return no("the work item is already completed");
+      if (item.claimant !== undefined && item.claimant !== envelope.author) return no(`already claimed by ${item.claimant}`);
+      return OK;
+    }
+    case "work.released":
+    case "work.completed": {
+      const item = state.work.get(envelope.body.item);
+      if (item === undefined) return no(`no work item ${envelope.body.item}`);
+      if (item.status === "completed") return no("the work item is already completed");
+      if (envelope.type === "work.released" && item.claimant === undefined) return no("the work item is not claimed");
+      if (item.claimant !== undefined && item.claimant !== envelope.author && !isOwner) {
+        return no(`only the claimant ${item.claimant} or an owner can do that`);
+      }
+      return OK;
+    }
+    case "work.updated":
+      return state.work.has(envelope.body.item) ? OK : no(`no work item ${envelope.body.item}`);
+    case "approval.decided": {
+      const request = state.approvals.get(envelope.body.request);
+      if (request === undefined) return no(`no approval request ${envelope.body.request}`);
+      if (request.status !== "pending") return no(`the request was already ${request.status}`);
+      if (hlcWallTime(envelope.hlc) > Date.parse(request.expiresAt)) return no(`the request expired at ${request.expiresAt}`);
+      const allowed = request.approver.startsWith("did:") ? request.approver === envelope.author : request.approver === member.role;
+      return allowed ? OK : no(`this request needs ${request.approver} to decide`);
+    }
+    case "artifact.updated":
+      return state.artifacts.has(envelope.body.artifact) ? OK : no(`no artifact ${envelope.body.artifact}`);
+    case "branch.merged":
+    case "branch.abandoned": {
+      const branch = state.branches.get(envelope.body.branch);
+      if (branch === undefined) return no(`no branch ${envelope.body.branch}`);
+      if (branch.status !== "open") return no(`the branch is already ${branch.status}`);
+      return branch.createdBy === envelope.author || isOwner ? OK : no("only the branch's creator or an owner can close it");
+    }
+    default:
+      return OK;
+  }
+}
+
+function countOwners(state: SpaceState): number {
+  let owners = 0;
+  for (const member of state.members.values()) if (member.role === "owner") owners++;
+  return owners;
+}
+
+/** Types whose effect waits for commit: the control plane. Everything else shows at once. */
+export const CONTROL_PLANE_TYPES: ReadonlySet<string> = new Set(["member.added", "member.removed", "policy.set", "approval.decided"]);

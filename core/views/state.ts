@@ -1,0 +1,202 @@
+/**
+ * The space's state machine: what the log means once folded. `applyEnvelope` is the fold
+ * step; `judge` (in `authority.ts`) decides whether a step is allowed. The sequencer runs
+ * both over the committed prefix to reach verdicts; views run them to show state. Both are
+ * pure and deterministic: the same envelopes in the same order give the same state.
+ */
+import type { Did } from "../identity/did.js";
+import type { Envelope, EnvelopeOf } from "../log/envelope.js";
+import type { ApprovalId, EnvelopeId, Role, WorkItemId } from "../log/ids.js";
+import type { BodyOf } from "../log/types/index.js";
+import type { Approver } from "../log/types/index.js";
+
+export interface Member {
+  did: Did;
+  role: Role;
+  domains: string[];
+  name?: string;
+  /** The envelope that last set this membership. */
+  since: EnvelopeId;
+}
+
+export interface WorkItem {
+  id: WorkItemId;
+  title: string;
+  description?: string;
+  domains: string[];
+  createdBy: Did;
+  status: "open" | "claimed" | "completed";
+  claimant?: Did;
+  /** The claim envelope that holds the item. */
+  claim?: EnvelopeId;
+  completedBy?: Did;
+  result?: string;
+  /** Every envelope that changed the item, in fold order. */
+  history: EnvelopeId[];
+}
+
+export interface ApprovalRequest {
+  id: ApprovalId;
+  requestedBy: Did;
+  action: BodyOf<"approval.requested">["action"];
+  approver: Approver;
+  expiresAt: string;
+  item?: WorkItemId;
+  status: "pending" | "approved" | "rejected";
+  decidedBy?: Did;
+  decision?: EnvelopeId;
+  reason?: string;
+}
+
+export interface Policy extends BodyOf<"policy.set"> {
+  setBy: Did;
+  envelope: EnvelopeId;
+}
+
+export interface Artifact {
+  id: EnvelopeId;
+  title: string;
+  kind?: string;
+  content: BodyOf<"artifact.created">["content"];
+  createdBy: Did;
+  versions: EnvelopeId[];
+}
+
+export interface Branch {
+  id: EnvelopeId;
+  name: string;
+  purpose?: string;
+  createdBy: Did;
+  status: "open" | "merged" | "abandoned";
+}
+
+export interface SpaceState {
+  genesis?: EnvelopeId;
+  members: Map<Did, Member>;
+  /** Membership epoch: 1 at genesis, +1 per membership change. */
+  epoch: number;
+  work: Map<WorkItemId, WorkItem>;
+  approvals: Map<ApprovalId, ApprovalRequest>;
+  policies: Map<string, Policy>;
+  artifacts: Map<EnvelopeId, Artifact>;
+  branches: Map<EnvelopeId, Branch>;
+  savedViews: Map<string, { definition: Record<string, unknown>; by: Did }>;
+}
+
+export function emptyState(): SpaceState {
+  return {
+    members: new Map(), epoch: 0, work: new Map(), approvals: new Map(), policies: new Map(),
+    artifacts: new Map(), branches: new Map(), savedViews: new Map(),
+  };
+}
+
+export function cloneState(state: SpaceState): SpaceState {
+  return structuredClone(state);
+}
+
+/** One fold step. Call only for an envelope `judge` accepted (or the sequencer committed as accepted). */
+export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envelope): void {
+  const { author } = envelope;
+  switch (envelope.type) {
+    case "space.created":
+      state.genesis = id;
+      for (const owner of envelope.body.owners) state.members.set(owner, { did: owner, role: "owner", domains: [], since: id });
+      state.epoch = 1;
+      return;
+    case "member.added": {
+      const { member, role, domains, name } = envelope.body;
+      state.members.set(member, { did: member, role, domains, ...(name === undefined ? {} : { name }), since: id });
+      state.epoch++;
+      return;
+    }
+    case "member.removed":
+      state.members.delete(envelope.body.member);
+      state.epoch++;
+      return;
+    case "policy.set":
+      state.policies.set(envelope.body.tool, { ...envelope.body, setBy: author, envelope: id });
+      return;
+    case "view.defined":
+      state.savedViews.set(envelope.body.name, { definition: envelope.body.definition, by: author });
+      return;
+    case "work.created": {
+      const { title, description, domains } = envelope.body;
+      state.work.set(id, {
+        id, title, ...(description === undefined ? {} : { description }), domains: domains ?? [],
+        createdBy: author, status: "open", history: [id],
+      });
+      return;
+    }
+    case "work.claimed":
+    case "work.released":
+    case "work.updated":
+    case "work.completed":
+      applyWork(state, id, envelope);
+      return;
+    case "approval.requested": {
+      const { action, approver, expiresAt, item } = envelope.body;
+      state.approvals.set(id, { id, requestedBy: author, action, approver, expiresAt, ...(item === undefined ? {} : { item }), status: "pending" });
+      return;
+    }
+    case "approval.decided": {
+      const request = state.approvals.get(envelope.body.request);
+      if (request === undefined) return;
+      request.status = envelope.body.decision;
+      request.decidedBy = author;
+      request.decision = id;
+      if (envelope.body.reason !== undefined) request.reason = envelope.body.reason;
+      return;
+    }
+    case "artifact.created": {
+      const { title, kind, content } = envelope.body;
+      state.artifacts.set(id, { id, title, ...(kind === undefined ? {} : { kind }), content, createdBy: author, versions: [id] });
+      return;
+    }
+    case "artifact.updated": {
+      const artifact = state.artifacts.get(envelope.body.artifact);
+      if (artifact === undefined) return;
+      artifact.content = envelope.body.content;
+      artifact.versions.push(id);
+      return;
+    }
+    case "branch.created": {
+      const { name, purpose } = envelope.body;
+      state.branches.set(id, { id, name, ...(purpose === undefined ? {} : { purpose }), createdBy: author, status: "open" });
+      return;
+    }
+    case "branch.merged":
+    case "branch.abandoned": {
+      const branch = state.branches.get(envelope.body.branch);
+      if (branch !== undefined) branch.status = envelope.type === "branch.merged" ? "merged" : "abandoned";
+      return;
+    }
+    default:
+      // channel.message, trace.recorded, commit, sequencer.appointed: no state here
+      // (the channel view and the commit resolver read them directly).
+      return;
+  }
+}
+
+function applyWork(state: SpaceState, id: EnvelopeId, envelope: EnvelopeOf<"work.claimed" | "work.released" | "work.updated" | "work.completed">): void {
+  const item = state.work.get(envelope.body.item);
+  if (item === undefined) return;
+  item.history.push(id);
+  if (envelope.type === "work.claimed") {
+    item.status = "claimed";
+    item.claimant = envelope.author;
+    item.claim = id;
+  } else if (envelope.type === "work.released") {
+    item.status = "open";
+    delete item.claimant;
+    delete item.claim;
+  } else if (envelope.type === "work.completed") {
+    const body = envelope.body as BodyOf<"work.completed">;
+    item.status = "completed";
+    item.completedBy = envelope.author;
+    if (body.result !== undefined) item.result = body.result;
+  } else {
+    const body = envelope.body as BodyOf<"work.updated">;
+    if (body.title !== undefined) item.title = body.title;
+    if (body.description !== undefined) item.description = body.description;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * LogReplica.ingest: one test per rejection code (each fails without its check), duplicates,
+ * fork evidence, and a batch whose bad items do not stop its good ones.
+ */
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { canonicalJson } from "../../../core/canonical-json.js";
+import { parseSpaceId } from "../../../core/ids.js";
+import { formatHlc } from "../../../core/log/hlc.js";
+import type { EnvelopeId } from "../../../core/log/ids.js";
+import { keys, openReplica, seededReplica, signRaw, SPACE, T0 } from "./fixtures.js";
+
+const FAKE_ID = `sha256:${"ab".repeat(32)}` as EnvelopeId;
+
+describe("LogReplica.ingest", () => {
+  it("accepts a valid chain and stores the canonical bytes under their hash", async () => {
+    const { alice } = await keys();
+    const replica = openReplica();
+    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    expect(await replica.ingest([genesis.envelope])).toEqual([{ id: genesis.id, status: "accepted" }]);
+    const stored = replica.get(genesis.id)!;
+    expect(stored.envelope).toEqual(genesis.envelope);
+    expect(`sha256:${createHash("sha256").update(canonicalJson(stored.envelope)).digest("hex")}`).toBe(genesis.id);
+    expect(replica.versionVector()).toEqual({ [alice.did]: 1 });
+    expect(replica.heads()).toEqual([genesis.id]);
+  });
+
+  it("treats a replayed envelope as a duplicate, not an error", async () => {
+    const { replica } = await seededReplica();
+    const [first] = replica.since(0, 1);
+    const wire = { ...first!.envelope, id: first!.id };
+    expect(await replica.ingest([wire, first!.envelope])).toEqual([
+      { id: first!.id, status: "duplicate" },
+      { id: first!.id, status: "duplicate" },
+    ]);
+    expect(replica.count()).toBe(3);
+  });
+
+  it("envelope-malformed: schema violations, bad hlc suffix, genesis rules", async () => {
+    const { alice, bob } = await keys();
+    const replica = openReplica();
+    const good = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const notOwner = await signRaw(bob, { type: "space.created", body: { owners: [alice.did] } });
+    const results = await replica.ingest([
+      "not an object",
+      { ...good.envelope, seq: 0 },
+      { ...good.envelope, body: { owners: [] } },
+      { ...good.envelope, hlc: formatHlc(T0, 0, bob.did) },
+      notOwner.envelope,
+    ]);
+    expect(results.map((result) => result.code)).toEqual(Array(5).fill("envelope-malformed"));
+    expect(replica.count()).toBe(0);
+  });
+
+  it("envelope-unknown-type", async () => {
+    const { alice } = await keys();
+    const good = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const [result] = await openReplica().ingest([{ ...good.envelope, type: "space.deleted" }]);
+    expect(result).toMatchObject({ status: "rejected", code: "envelope-unknown-type" });
+  });
+
+  it("envelope-too-large: over 64 KiB of canonical JSON", async () => {
+    const { alice } = await keys();
+    const good = await signRaw(alice, { type: "channel.message", body: { content: "hi" } });
+    const [result] = await openReplica().ingest([{ ...good.envelope, body: { content: "€".repeat(22_000) } }]);
+    expect(result).toMatchObject({ status: "rejected", code: "envelope-too-large" });
+  });
+
+  it("envelope-wrong-space", async () => {
+    const { alice } = await keys();
+    const other = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] }, space: parseSpaceId("other") });
+    const [result] = await openReplica().ingest([other.envelope]);
+    expect(result).toMatchObject({ status: "rejected", code: "envelope-wrong-space" });
+  });
+
+  it("envelope-bad-signature: any altered field", async () => {
+    const { alice, bob } = await keys();
+    const good = await signRaw(alice, { type: "channel.message", body: { content: "deploy" } });
+    const results = await openReplica().ingest([
+      { ...good.envelope, body: { content: "rm -rf" } },
+      { ...good.envelope, author: bob.did, hlc: formatHlc(T0 + 1, 0, bob.did) },
+    ]);
+    expect(results.map((result) => result.code)).toEqual(["envelope-bad-signature", "envelope-bad-signature"]);
+  });
+
+  it("envelope-id-mismatch: the wire id is not the hash", async () => {
+    const { alice } = await keys();
+    const good = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const [result] = await openReplica().ingest([{ ...good.envelope, id: FAKE_ID }]);
+    expect(result).toMatchObject({ status: "rejected", code: "envelope-id-mismatch", id: good.id });
+  });
+
+  it("envelope-seq-gap: rejected until the missing envelope arrives, then accepted", async () => {
+    const { alice } = await keys();
+    const replica = openReplica();
+    const first = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const second = await signRaw(alice, { type: "channel.message", body: { content: "2" }, seq: 2, prev: first.id });
+    expect(await replica.ingest([second.envelope])).toMatchObject([{ code: "envelope-seq-gap" }]);
+    expect(await replica.ingest([first.envelope, second.envelope])).toMatchObject([{ status: "accepted" }, { status: "accepted" }]);
+  });
+
+  it("envelope-prev-mismatch", async () => {
+    const { alice } = await keys();
+    const replica = openReplica();
+    const first = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const second = await signRaw(alice, { type: "channel.message", body: { content: "2" }, seq: 2, prev: FAKE_ID });
+    expect(await replica.ingest([first.envelope, second.envelope])).toMatchObject([{ status: "accepted" }, { code: "envelope-prev-mismatch" }]);
+  });
+
+  it("envelope-fork: kept as evidence, author flagged", async () => {
+    const { alice, bob } = await keys();
+    const replica = openReplica();
+    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const one = await signRaw(bob, { type: "channel.message", body: { content: "one" } });
+    const other = await signRaw(bob, { type: "channel.message", body: { content: "other" } });
+    const results = await replica.ingest([genesis.envelope, one.envelope, other.envelope, other.envelope]);
+    expect(results.map((result) => result.code ?? result.status)).toEqual(["accepted", "accepted", "envelope-fork", "envelope-fork"]);
+    expect(replica.forkedAuthors()).toEqual([bob.did]);
+    expect(replica.forkEvidence()).toEqual([{ id: other.id, conflictsWith: one.id, envelope: other.envelope }]);
+    expect(replica.has(other.id)).toBe(false);
+  });
+
+  it("envelope-deps-missing: held back until the dep is held", async () => {
+    const { alice, bob } = await keys();
+    const replica = openReplica();
+    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const reply = await signRaw(bob, { type: "channel.message", body: { content: "ack" }, deps: [genesis.id] });
+    expect(await replica.ingest([reply.envelope])).toMatchObject([{ code: "envelope-deps-missing" }]);
+    expect(await replica.ingest([genesis.envelope, reply.envelope])).toMatchObject([{ status: "accepted" }, { status: "accepted" }]);
+    expect(replica.heads()).toEqual([reply.id]);
+  });
+
+  it("envelope-hlc-regressed: not after prev, or not after a dep", async () => {
+    const { alice, bob } = await keys();
+    const replica = openReplica();
+    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] }, hlc: formatHlc(T0 + 10, 0, alice.did) });
+    const early = await signRaw(alice, { type: "channel.message", body: { content: "x" }, seq: 2, prev: genesis.id, hlc: formatHlc(T0 + 10, 0, alice.did) });
+    const beforeDep = await signRaw(bob, { type: "channel.message", body: { content: "y" }, deps: [genesis.id], hlc: formatHlc(T0 + 5, 0, bob.did) });
+    const results = await replica.ingest([genesis.envelope, early.envelope, beforeDep.envelope]);
+    expect(results.map((result) => result.code ?? result.status)).toEqual(["accepted", "envelope-hlc-regressed", "envelope-hlc-regressed"]);
+  });
+
+  it("envelope-genesis-conflict: a second space.created", async () => {
+    const { alice, bob } = await keys();
+    const replica = openReplica();
+    const first = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const second = await signRaw(bob, { type: "space.created", body: { owners: [bob.did] } });
+    expect(await replica.ingest([first.envelope, second.envelope])).toMatchObject([{ status: "accepted" }, { code: "envelope-genesis-conflict" }]);
+  });
+
+  it("lands the good items of a batch that also holds bad ones", async () => {
+    const { alice, bob } = await keys();
+    const replica = openReplica();
+    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const hello = await signRaw(bob, { type: "channel.message", body: { content: "hello" }, deps: [genesis.id] });
+    const bye = await signRaw(bob, { type: "channel.message", body: { content: "bye" }, seq: 2, prev: hello.id, deps: [] });
+    const results = await replica.ingest([
+      null,
+      genesis.envelope,
+      { ...hello.envelope, sig: bye.envelope.sig },
+      hello.envelope,
+      { ...bye.envelope, type: "nope" },
+      bye.envelope,
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["rejected", "accepted", "rejected", "accepted", "rejected", "accepted"]);
+    expect(replica.versionVector()).toEqual({ [alice.did]: 1, [bob.did]: 2 });
+  });
+
+  it("refuses to open one storage for two spaces", async () => {
+    const { NodeSql: NodeSqlStorage } = await import("../../../client/node/sqlite.js");
+    const { LogReplica } = await import("../../../core/log/replica.js");
+    const sql = new NodeSqlStorage();
+    LogReplica.open(sql, SPACE);
+    expect(() => LogReplica.open(sql, parseSpaceId("elsewhere"))).toThrowError(expect.objectContaining({ code: "log-space-mismatch" }));
+    expect(LogReplica.open(sql, SPACE).count()).toBe(0);
+  });
+});
