@@ -1,21 +1,31 @@
 /**
- * SpaceDO: one interchangeable replica of a space and its presence relay.
+ * SpaceDO: one interchangeable replica of a space — its signed log and sequencer, its Yjs
+ * document — and its presence relay.
  *
  * A thin actor: partyserver gives hibernatable WebSockets and the `on*` hooks; the space's
- * behaviour lives in core/ (YjsRoom for the Yjs replica and presence, YUpdateStore for
- * durable history). Per-connection state (read-only flag, owned awareness) is kept in the
- * socket attachment so it survives hibernation and eviction.
+ * behaviour lives in core/ (YjsRoom for the document and presence, LogRoom for the log,
+ * routeFrame to tell their frames apart). Per-connection state (read-only flag, owned
+ * awareness, live log subscription) is kept in the socket attachment, so it survives
+ * hibernation and eviction.
  */
 import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
-import { CommonsError } from "../core/errors.js";
-import { YjsRoom, type OwnedAwareness, type RoomPeer } from "../core/space/yjs-room.js";
+import { CommonsError, isCommonsError } from "../core/errors.js";
+import type { SpaceId } from "../core/ids.js";
+import { parseLogPost, parseLogQuery } from "../core/log/http.js";
+import { LogReplica } from "../core/log/replica.js";
+import { Sequencer } from "../core/log/sequencer.js";
+import { LogRoom } from "../core/space/log-room.js";
+import { routeFrame, type SocketPeer } from "../core/space/space-socket.js";
+import { YjsRoom, type OwnedAwareness } from "../core/space/yjs-room.js";
 import { YUpdateStore } from "../core/yjs/update-store.js";
+import { loadOrCreateSigner } from "./space-identity.js";
 import { DurableObjectSql } from "./sql-storage.js";
 
 /** What a socket remembers across hibernation. */
 interface ConnectionMemo {
   readOnly: boolean;
   awareness: OwnedAwareness;
+  logLive: boolean;
 }
 
 /** `?role=observer` on the socket URL opens a read-only connection. */
@@ -24,57 +34,94 @@ export const OBSERVER_ROLE = "observer";
 export class SpaceDO extends Server<Env> {
   static override options = { hibernate: true };
 
-  private room!: YjsRoom;
+  private yjs!: YjsRoom;
+  private log!: LogRoom;
 
-  override onStart(): void {
+  override async onStart(): Promise<void> {
     const sql = new DurableObjectSql(this.ctx.storage);
-    this.room = new YjsRoom(new YUpdateStore(sql), {
-      peers: () => [...this.getConnections<ConnectionMemo>()].map((c) => this.peer(c)),
-      rememberAwareness: (peer, owned) => {
-        const conn = this.getConnection<ConnectionMemo>(peer.id);
-        conn?.setState((prev) => ({ readOnly: prev?.readOnly ?? true, awareness: owned }));
-      },
+    const peers = () => [...this.getConnections<ConnectionMemo>()].map((c) => this.peer(c));
+    this.yjs = new YjsRoom(new YUpdateStore(sql), {
+      peers,
+      rememberAwareness: (peer, awareness) => this.remember(peer.id, { awareness }),
     });
-    this.room.load();
+    this.yjs.load();
+    const replica = LogReplica.open(sql, this.name as SpaceId);
+    const sequencer = new Sequencer(replica, await loadOrCreateSigner(sql));
+    this.log = new LogRoom(replica, sequencer, { peers, setLive: (peer, logLive) => this.remember(peer.id, { logLive }) });
+    // Envelopes may have arrived while this replica could not commit (a hand-over, a crash).
+    await this.log.commitPending();
   }
 
   override onConnect(conn: Connection<ConnectionMemo>, ctx: ConnectionContext): void {
     const role = new URL(ctx.request.url).searchParams.get("role");
-    conn.setState({ readOnly: role === OBSERVER_ROLE, awareness: {} });
-    this.room.onOpen(this.peer(conn));
+    conn.setState({ readOnly: role === OBSERVER_ROLE, awareness: {}, logLive: false });
+    this.yjs.onOpen(this.peer(conn));
   }
 
-  override onMessage(conn: Connection<ConnectionMemo>, message: WSMessage): void {
+  override async onMessage(conn: Connection<ConnectionMemo>, message: WSMessage): Promise<void> {
     const data =
       typeof message === "string"
         ? message
         : message instanceof ArrayBuffer
           ? new Uint8Array(message)
           : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
-    this.room.onFrame(this.peer(conn), data);
+    await routeFrame(this.peer(conn), data, this.yjs, this.log);
   }
 
   override onClose(conn: Connection<ConnectionMemo>): void {
-    this.room.onClose(this.peer(conn));
+    this.yjs.onClose(this.peer(conn));
   }
 
   override onError(conn: Connection<ConnectionMemo>): void {
-    this.room.onClose(this.peer(conn));
+    this.yjs.onClose(this.peer(conn));
   }
 
-  override onRequest(request: Request): Response {
-    const url = new URL(request.url);
-    if (request.method === "GET" && url.pathname.endsWith("/presence")) {
-      return Response.json({ space: this.name, ...this.room.presence() });
+  override async onRequest(request: Request): Promise<Response> {
+    try {
+      return await this.route(request);
+    } catch (error) {
+      if (!isCommonsError(error)) throw error;
+      return Response.json(error.toJSON(), { status: error.status });
     }
-    const error = new CommonsError("not-found", `no route ${request.method} ${url.pathname} on a space`, { status: 404 });
-    return Response.json(error.toJSON(), { status: error.status });
   }
 
-  private peer(conn: Connection<ConnectionMemo>): RoomPeer {
+  private async route(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const path = url.pathname.split("/").slice(3).join("/"); // after /s/:space/
+    if (path === "presence" && request.method === "GET") return Response.json({ space: this.name, ...this.yjs.presence() });
+    if (path === "log" && request.method === "GET") return Response.json(this.log.replica.query(parseLogQuery(url.searchParams)));
+    if (path === "log" && request.method === "POST") {
+      return Response.json({ results: await this.log.submit(parseLogPost(await request.text())) });
+    }
+    if (path === "log/state" && request.method === "GET") {
+      const replica = this.log.replica;
+      return Response.json({
+        space: this.name,
+        sequencer: this.log.sequencer?.did ?? null,
+        activeSequencer: replica.commits.nextSequencer ?? null,
+        vv: replica.versionVector(),
+        heads: replica.heads(),
+        count: replica.count(),
+        frontier: replica.commits.frontier,
+      });
+    }
+    throw new CommonsError("not-found", `no route ${request.method} ${url.pathname} on a space: see docs/PROTOCOL.md`, { status: 404 });
+  }
+
+  private remember(connectionId: string, change: Partial<ConnectionMemo>): void {
+    this.getConnection<ConnectionMemo>(connectionId)?.setState((prev) => ({
+      readOnly: prev?.readOnly ?? true,
+      awareness: prev?.awareness ?? {},
+      logLive: prev?.logLive ?? false,
+      ...change,
+    }) as ConnectionMemo);
+  }
+
+  private peer(conn: Connection<ConnectionMemo>): SocketPeer {
     return {
       id: conn.id,
       readOnly: conn.state?.readOnly ?? true,
+      live: conn.state?.logLive ?? false,
       send: (frame) => {
         try {
           conn.send(frame);

@@ -5,6 +5,7 @@
  *   GET /                      health / service description (200 once ready)
  *   GET /s/:space              the space's page; with `Upgrade: websocket`, its sync socket
  *   GET /s/:space/presence     who is here, in which mode (JSON)
+ *   GET|POST /s/:space/log     query the channel / push envelopes; GET /s/:space/log/state
  */
 import { Hono } from "hono";
 import { getServerByName } from "partyserver";
@@ -20,7 +21,13 @@ app.get("/", (c) =>
   c.json({
     service: "commons",
     status: "ok",
-    routes: { space: "/s/:space", socket: "ws /s/:space", presence: "/s/:space/presence" },
+    routes: {
+      space: "/s/:space",
+      socket: "ws /s/:space",
+      presence: "/s/:space/presence",
+      log: "/s/:space/log",
+      logState: "/s/:space/log/state",
+    },
   }),
 );
 
@@ -42,6 +49,8 @@ app.get("/s/:space", async (c) => {
 });
 
 app.get("/s/:space/presence", (c) => toSpace(c));
+app.on(["GET", "POST"], "/s/:space/log", (c) => toSpace(c));
+app.get("/s/:space/log/state", (c) => toSpace(c));
 
 app.notFound((c) => {
   const error = new CommonsError("not-found", `no route ${c.req.method} ${new URL(c.req.url).pathname}: see GET / for the routes`, { status: 404 });

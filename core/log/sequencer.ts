@@ -53,6 +53,11 @@ export class Sequencer {
     private readonly options: { now?: () => number } = {},
   ) {}
 
+  /** The key this sequencer signs receipts with. */
+  get did() {
+    return this.signer.did;
+  }
+
   /** True when this key must sign the receipt for the next index. */
   isActive(): boolean {
     return this.replica.commits.nextSequencer === this.signer.did;

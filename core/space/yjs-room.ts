@@ -14,8 +14,7 @@
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import {
-  TEXT_FRAME_ERROR,
-  decodeClientFrame,
+  type ClientFrame,
   encodeAwareness,
   encodePermissionDenied,
   encodeSyncStep1,
@@ -97,11 +96,8 @@ export class YjsRoom {
     if (clients.length > 0) peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)));
   }
 
-  onFrame(peer: RoomPeer, data: Uint8Array | string): void {
-    if (typeof data === "string") return this.refuse(peer, TEXT_FRAME_ERROR);
-    const decoded = decodeClientFrame(data);
-    if (!decoded.ok) return this.refuse(peer, decoded.error);
-    const frame = decoded.frame;
+  /** Handles one decoded y-protocols frame (core/space/space-socket.ts decodes and routes). */
+  onFrame(peer: RoomPeer, frame: Exclude<ClientFrame, { kind: "log" }>): void {
     switch (frame.kind) {
       case "sync-step1": {
         let reply: Uint8Array;

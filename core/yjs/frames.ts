@@ -10,6 +10,7 @@
  *   type 1       = varBytes(awarenessUpdate)
  *   type 2 auth  = varUint(0) varString(reason)       ; permission denied (server → client)
  *   type 3       = (empty)                            ; query awareness
+ *   type 100 log = varString(json)                    ; signed-log sync (core/log/sync-protocol.ts)
  *
  * Decoding is strict: trailing bytes, truncated lengths and unknown types are errors, so
  * a garbage frame can never be half-applied.
@@ -17,7 +18,11 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 
-export const MessageType = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 } as const;
+/**
+ * Type 100 carries the signed log beside y-protocols. The server sends it only to sockets
+ * that said `log.hello`, so stock Yjs clients never see it.
+ */
+export const MessageType = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3, log: 100 } as const;
 export const SyncType = { step1: 0, step2: 1, update: 2 } as const;
 
 /**
@@ -31,7 +36,8 @@ export type ClientFrame =
   | { kind: "sync-step2"; update: Uint8Array }
   | { kind: "update"; update: Uint8Array }
   | { kind: "awareness"; update: Uint8Array }
-  | { kind: "query-awareness" };
+  | { kind: "query-awareness" }
+  | { kind: "log"; json: string };
 
 /** Why a frame was refused; `closeCode` is the WebSocket close code the space answers with. */
 export type FrameErrorCode =
@@ -79,6 +85,9 @@ export function decodeClientFrame(bytes: Uint8Array, maxBytes = MAX_FRAME_BYTES)
         break;
       case MessageType.queryAwareness:
         frame = { kind: "query-awareness" };
+        break;
+      case MessageType.log:
+        frame = { kind: "log", json: decoding.readVarString(decoder) };
         break;
       default:
         return fail("frame-unknown-type", `unknown message type ${type}`, 1003);
@@ -134,6 +143,12 @@ export const encodeAwareness = (awarenessUpdate: Uint8Array) =>
   });
 
 export const encodeQueryAwareness = () => frame((e) => encoding.writeVarUint(e, MessageType.queryAwareness));
+
+export const encodeLog = (json: string) =>
+  frame((e) => {
+    encoding.writeVarUint(e, MessageType.log);
+    encoding.writeVarString(e, json);
+  });
 
 /** y-protocols' auth "permission denied": stock clients log it and stay connected. */
 export const encodePermissionDenied = (reason: string) =>

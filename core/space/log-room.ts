@@ -1,0 +1,123 @@
+/**
+ * A space's signed log as seen through its sockets and its HTTP route, independent of
+ * transport (the SpaceDO and the local node's `serve` both wire into it). Ingests are
+ * serialized — verify, append, sequence, fan out — so a batch never races another batch's
+ * chain checks, and a catch-up never interleaves with an ingest.
+ */
+import { advance, batches, decodeLogClientMessage, encodeLogMessage, LOG_BATCH_ENVELOPES, type LogServerMessage } from "../log/sync-protocol.js";
+import type { EnvelopeId } from "../log/ids.js";
+import type { IngestResult, LogReplica, WireEnvelope } from "../log/replica.js";
+import type { Sequencer } from "../log/sequencer.js";
+
+export interface LogPeer {
+  readonly id: string;
+  readonly readOnly: boolean;
+  /** Whether this peer asked for live pushes (remembered across hibernation by the host). */
+  readonly live: boolean;
+  send(frame: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+export interface LogHost {
+  peers(): Iterable<LogPeer>;
+  setLive(peer: LogPeer, live: boolean): void;
+}
+
+export class LogRoom {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly replica: LogReplica,
+    /** This replica's sequencer, or null when it only relays. */
+    readonly sequencer: Sequencer | null,
+    private readonly host: LogHost,
+  ) {}
+
+  /** Handles one log frame's JSON from a socket. */
+  onMessage(peer: LogPeer, json: string): Promise<void> {
+    const decoded = decodeLogClientMessage(json);
+    if (!decoded.ok) {
+      peer.close(1007, decoded.code);
+      return Promise.resolve();
+    }
+    const message = decoded.message;
+    if (message.t === "log.hello") {
+      return this.serialized(() => {
+        this.host.setLive(peer, message.live);
+        this.catchUp(peer, message.vv);
+      });
+    }
+    if (peer.readOnly) {
+      send(peer, { t: "log.error", code: "read-only", message: "read-only: this connection observes the space and cannot write; reconnect without ?role=observer" });
+      return Promise.resolve();
+    }
+    return this.submit(message.batch, peer.id).then((results) => send(peer, { t: "log.ack", results }));
+  }
+
+  /**
+   * Verifies and appends a batch, lets the sequencer commit what it can, and pushes the new
+   * envelopes (to live peers other than the sender) and the receipts (to every live peer).
+   */
+  submit(batch: readonly unknown[], fromPeerId: string | null = null): Promise<IngestResult[]> {
+    return this.serialized(async () => {
+      const results = await this.replica.ingest(batch);
+      const accepted = results.flatMap((r) => (r.status === "accepted" && r.id ? [r.id] : []));
+      const receipts = accepted.length > 0 ? await this.sequence() : [];
+      this.fanOut(accepted, fromPeerId);
+      this.fanOut(receipts, null);
+      return results;
+    });
+  }
+
+  /** Commits whatever is pending (after a wake, say) and pushes the receipts. */
+  commitPending(): Promise<void> {
+    return this.serialized(async () => this.fanOut(await this.sequence(), null));
+  }
+
+  private async sequence(): Promise<EnvelopeId[]> {
+    if (this.sequencer === null) return [];
+    return (await this.sequencer.sequence()).receipts;
+  }
+
+  private catchUp(peer: LogPeer, theirs: Record<string, number>): void {
+    send(peer, {
+      t: "log.hello",
+      space: this.replica.space,
+      sequencer: this.sequencer?.did ?? this.replica.commits.nextSequencer ?? null,
+      vv: this.replica.versionVector(),
+      count: this.replica.count(),
+    });
+    let vv = theirs;
+    for (;;) {
+      const missing = this.replica.missingFor(vv, LOG_BATCH_ENVELOPES);
+      if (missing.length === 0) break;
+      for (const envelopes of batches(missing)) send(peer, { t: "log.batch", envelopes, more: true });
+      vv = advance(vv, missing);
+    }
+    send(peer, { t: "log.synced", vv: this.replica.versionVector() });
+  }
+
+  private fanOut(ids: readonly EnvelopeId[], exceptPeerId: string | null): void {
+    if (ids.length === 0) return;
+    const envelopes = ids.flatMap((id) => {
+      const stored = this.replica.get(id);
+      return stored ? [{ ...stored.envelope, id } as WireEnvelope] : [];
+    });
+    const frames = [...batches(envelopes)].map((batch) => encodeLogMessage({ t: "log.batch", envelopes: batch, more: false }));
+    for (const peer of this.host.peers()) {
+      if (!peer.live || peer.id === exceptPeerId) continue;
+      for (const frame of frames) peer.send(frame);
+    }
+  }
+
+  private serialized<T>(work: () => T | Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    // The queue goes on after a failure; the failure goes to this call's caller.
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function send(peer: LogPeer, message: LogServerMessage): void {
+  peer.send(encodeLogMessage(message));
+}

@@ -1,0 +1,108 @@
+/**
+ * The log's trust boundaries inside workerd: query strings, POST bodies and socket log
+ * frames that are wrong get a specific error, and the replica is unchanged after them.
+ */
+import { exports } from "cloudflare:workers";
+import * as decoding from "lib0/decoding";
+import { describe, expect, it } from "vitest";
+import { encodeLog } from "../../core/yjs/frames.js";
+import { TestClient, freshSpace } from "./socket-client.js";
+
+const call = (path: string, init?: RequestInit) => exports.default.fetch(`http://edge.test${path}`, init);
+const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+const count = async (space: string) => ((await (await call(`/s/${space}/log/state`)).json()) as { count: number }).count;
+
+describe("GET /s/:space/log", () => {
+  it("answers an empty page for a new space, with the edge's sequencer in /log/state", async () => {
+    const space = freshSpace("log");
+    const page = (await (await call(`/s/${space}/log`)).json()) as { envelopes: unknown[]; nextCursor: number; hasMore: boolean };
+    expect(page).toEqual({ envelopes: [], nextCursor: 0, hasMore: false });
+    const state = (await (await call(`/s/${space}/log/state`)).json()) as { sequencer: string; count: number };
+    expect(state.sequencer).toMatch(/^did:key:z6Mk/);
+    expect(state.count).toBe(0);
+  });
+
+  for (const [query, field] of [
+    ["since=-1", "since"],
+    ["since=abc", "since"],
+    ["limit=0", "limit"],
+    ["limit=5000", "limit"],
+    ["type=chat.message", "type"],
+    ["thread=abc", "thread"],
+    ["author=bob", "author"],
+    ["attention=did:web:x", "attention"],
+    ["colour=red", "colour"],
+    ["since=1&since=2", "since"],
+  ] as const) {
+    it(`refuses ?${query} with 400 invalid-query naming ${field}`, async () => {
+      const res = await call(`/s/${freshSpace("q")}/log?${query}`);
+      expect(res.status).toBe(400);
+      const error = await errorOf(res);
+      expect(error.code).toBe("invalid-query");
+      expect(error.message).toContain(field);
+    });
+  }
+});
+
+describe("POST /s/:space/log", () => {
+  const cases: Array<[string, string, number, string]> = [
+    ["not JSON", "{envelopes:", 400, "body-malformed"],
+    ["not an object", "[1,2]", 400, "body-malformed"],
+    ["no envelopes", "{}", 400, "body-malformed"],
+    ["an empty batch", '{"envelopes":[]}', 400, "body-malformed"],
+    ["extra fields", '{"envelopes":[{}],"x":1}', 400, "body-malformed"],
+    ["too many envelopes", JSON.stringify({ envelopes: new Array(257).fill({}) }), 400, "body-malformed"],
+    ["an oversize body", JSON.stringify({ envelopes: ["x".repeat(5 * 1024 * 1024)] }), 413, "body-too-large"],
+  ];
+  for (const [what, body, status, code] of cases) {
+    it(`refuses ${what} with ${status} ${code}; nothing is stored`, async () => {
+      const space = freshSpace("post");
+      const res = await call(`/s/${space}/log`, { method: "POST", body });
+      expect(res.status).toBe(status);
+      expect((await errorOf(res)).code).toBe(code);
+      expect(await count(space)).toBe(0);
+    });
+  }
+
+  it("answers per-item results for envelopes that are not envelopes", async () => {
+    const space = freshSpace("post");
+    const res = await call(`/s/${space}/log`, { method: "POST", body: JSON.stringify({ envelopes: [{}, "x", { type: "chat" }] }) });
+    expect(res.status).toBe(200);
+    const { results } = (await res.json()) as { results: Array<{ status: string; code: string }> };
+    expect(results.map((r) => [r.status, r.code])).toEqual([
+      ["rejected", "envelope-malformed"],
+      ["rejected", "envelope-malformed"],
+      ["rejected", "envelope-malformed"],
+    ]);
+    expect(await count(space)).toBe(0);
+  });
+});
+
+describe("log frames on the socket", () => {
+  for (const [what, json] of [
+    ["not JSON", "{"],
+    ["an unknown message", '{"t":"log.nope"}'],
+    ["a hello without a vector", '{"t":"log.hello"}'],
+    ["a push without a batch", '{"t":"log.push","batch":[]}'],
+  ] as const) {
+    it(`${what} closes that socket with 1007 log-malformed`, async () => {
+      const client = await TestClient.connect(freshSpace("frame"));
+      client.send(encodeLog(json));
+      expect(await client.closed).toEqual({ code: 1007, reason: "log-malformed" });
+    });
+  }
+
+  it("an observer's push is answered with log.error read-only and stores nothing", async () => {
+    const space = freshSpace("observer");
+    const observer = await TestClient.connect(space, "?role=observer");
+    const answer = new Promise<string>((resolve) =>
+      observer.ws.addEventListener("message", (e) => {
+        const decoder = decoding.createDecoder(new Uint8Array(e.data as ArrayBuffer));
+        if (decoding.readVarUint(decoder) === 100) resolve(decoding.readVarString(decoder));
+      }),
+    );
+    observer.send(encodeLog(JSON.stringify({ t: "log.push", batch: [{}] })));
+    expect(JSON.parse(await answer)).toMatchObject({ t: "log.error", code: "read-only" });
+    expect(await count(space)).toBe(0);
+  });
+});
