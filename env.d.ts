@@ -2,6 +2,8 @@
 declare namespace Cloudflare {
   interface Env {
     SPACES: DurableObjectNamespace<import("./durable-objects/space.js").SpaceDO>;
+    /** Comma-separated hosts the MCP endpoint answers to (default: loopback names only). */
+    COMMONS_ALLOWED_HOSTS?: string;
   }
   interface Exports {
     /** The Worker's default export (the Hono app), as a service for tests inside workerd. */

@@ -19,6 +19,7 @@ import { routeFrame, type SocketPeer } from "../core/space/space-socket.js";
 import { YjsRoom, type OwnedAwareness } from "../core/space/yjs-room.js";
 import { YUpdateStore } from "../core/yjs/update-store.js";
 import { loadOrCreateSigner } from "./space-identity.js";
+import { SpaceMcp } from "./space-mcp.js";
 import { DurableObjectSql } from "./sql-storage.js";
 
 /** What a socket remembers across hibernation. */
@@ -36,6 +37,7 @@ export class SpaceDO extends Server<Env> {
 
   private yjs!: YjsRoom;
   private log!: LogRoom;
+  private mcp!: SpaceMcp;
 
   override async onStart(): Promise<void> {
     const sql = new DurableObjectSql(this.ctx.storage);
@@ -46,8 +48,23 @@ export class SpaceDO extends Server<Env> {
     });
     this.yjs.load();
     const replica = LogReplica.open(sql, this.name as SpaceId);
-    const sequencer = new Sequencer(replica, await loadOrCreateSigner(sql));
-    this.log = new LogRoom(replica, sequencer, { peers, setLive: (peer, logLive) => this.remember(peer.id, { logLive }) });
+    const signer = await loadOrCreateSigner(sql);
+    const sequencer = new Sequencer(replica, signer);
+    this.mcp = new SpaceMcp({
+      space: this.name,
+      sql,
+      signer,
+      yjs: () => this.yjs,
+      log: () => this.log,
+      allowedHosts: (this.env.COMMONS_ALLOWED_HOSTS ?? "127.0.0.1,localhost,[::1]").split(",").map((h) => h.trim()),
+      setAlarm: (at) => void this.ctx.storage.setAlarm(at),
+    });
+    this.log = new LogRoom(
+      replica,
+      sequencer,
+      { peers, setLive: (peer, logLive) => this.remember(peer.id, { logLive }) },
+      { signer, afterCommit: this.mcp.afterCommit },
+    );
     // Envelopes may have arrived while this replica could not commit (a hand-over, a crash).
     await this.log.commitPending();
   }
@@ -76,11 +93,21 @@ export class SpaceDO extends Server<Env> {
     this.yjs.onClose(this.peer(conn));
   }
 
+  override async onAlarm(): Promise<void> {
+    await this.mcp.alarm();
+  }
+
   override async onRequest(request: Request): Promise<Response> {
     try {
       return await this.route(request);
     } catch (error) {
       if (!isCommonsError(error)) throw error;
+      if (new URL(request.url).pathname.endsWith("/mcp")) {
+        // MCP clients read JSON-RPC errors; the stable code rides in error.data.
+        const body = { jsonrpc: "2.0", id: null, error: { code: error.rpcCode, message: error.message, data: { code: error.code } } };
+        const headers = error.status === 401 ? { "WWW-Authenticate": `Bearer error="invalid_token", error_description="${error.code}"` } : undefined;
+        return Response.json(body, { status: error.status, ...(headers ? { headers } : {}) });
+      }
       return Response.json(error.toJSON(), { status: error.status });
     }
   }
@@ -88,6 +115,7 @@ export class SpaceDO extends Server<Env> {
   private async route(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname.split("/").slice(3).join("/"); // after /s/:space/
+    if (path === "mcp") return this.mcp.fetch(request);
     if (path === "presence" && request.method === "GET") return Response.json({ space: this.name, ...this.yjs.presence() });
     if (path === "log" && request.method === "GET") return Response.json(this.log.replica.query(parseLogQuery(url.searchParams)));
     if (path === "log" && request.method === "POST") {

@@ -6,6 +6,7 @@
  *   GET /s/:space              the space's page; with `Upgrade: websocket`, its sync socket
  *   GET /s/:space/presence     who is here, in which mode (JSON)
  *   GET|POST /s/:space/log     query the channel / push envelopes; GET /s/:space/log/state
+ *   POST /s/:space/mcp         the space's MCP tools (Streamable HTTP, bearer capability token)
  */
 import { Hono } from "hono";
 import { getServerByName } from "partyserver";
@@ -27,6 +28,7 @@ app.get("/", (c) =>
       presence: "/s/:space/presence",
       log: "/s/:space/log",
       logState: "/s/:space/log/state",
+      mcp: "/s/:space/mcp",
     },
   }),
 );
@@ -51,6 +53,7 @@ app.get("/s/:space", async (c) => {
 app.get("/s/:space/presence", (c) => toSpace(c));
 app.on(["GET", "POST"], "/s/:space/log", (c) => toSpace(c));
 app.get("/s/:space/log/state", (c) => toSpace(c));
+app.on(["GET", "POST", "DELETE"], "/s/:space/mcp", (c) => toSpace(c));
 
 app.notFound((c) => {
   const error = new CommonsError("not-found", `no route ${c.req.method} ${new URL(c.req.url).pathname}: see GET / for the routes`, { status: 404 });

@@ -73,6 +73,9 @@ export class Sequencer {
   private async run(): Promise<SequenceResult> {
     if (!this.isActive()) return { entries: [], receipts: [] };
     this.catchUp();
+    // The judge trusts the active sequencer (the tool host) to act for members; after a
+    // hand-over that is this key, not the one the genesis named.
+    this.state.sequencer = this.signer.did;
     const commits = this.replica.commits;
     const arrived = this.replica.since(this.scannedArrival);
     const pending = causalOrder(

@@ -5,9 +5,11 @@
  * chain checks, and a catch-up never interleaves with an ingest.
  */
 import { advance, batches, decodeLogClientMessage, encodeLogMessage, LOG_BATCH_ENVELOPES, type LogServerMessage } from "../log/sync-protocol.js";
+import type { Signer } from "../identity/signer.js";
 import type { EnvelopeId } from "../log/ids.js";
-import type { IngestResult, LogReplica, WireEnvelope } from "../log/replica.js";
-import type { Sequencer } from "../log/sequencer.js";
+import type { EnvelopeStatus, IngestResult, LogReplica, WireEnvelope } from "../log/replica.js";
+import type { CommitEntry, Sequencer } from "../log/sequencer.js";
+import type { BodyOf, EnvelopeType } from "../log/types/index.js";
 
 export interface LogPeer {
   readonly id: string;
@@ -23,6 +25,16 @@ export interface LogHost {
   setLive(peer: LogPeer, live: boolean): void;
 }
 
+/** Writes one envelope as the replica's own key; used by hooks that run inside a write. */
+export type HostWriter = <T extends EnvelopeType>(type: T, body: BodyOf<T>) => Promise<{ id: EnvelopeId; status: EnvelopeStatus }>;
+
+export interface LogRoomOptions {
+  /** The replica's own key, for envelopes the replica writes itself (tool effects, reports). */
+  signer?: Signer;
+  /** Runs after every sequencing run that committed something, still inside the write queue. */
+  afterCommit?: (entries: readonly CommitEntry[], write: HostWriter) => Promise<void>;
+}
+
 export class LogRoom {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -31,7 +43,27 @@ export class LogRoom {
     /** This replica's sequencer, or null when it only relays. */
     readonly sequencer: Sequencer | null,
     private readonly host: LogHost,
+    private readonly options: LogRoomOptions = {},
   ) {}
+
+  /** Writes one envelope signed by the replica's key, sequences it, and fans it out. */
+  write<T extends EnvelopeType>(type: T, body: BodyOf<T>): Promise<{ id: EnvelopeId; status: EnvelopeStatus }> {
+    return this.serialized(() => this.writeNow(type, body));
+  }
+
+  /** Runs `work` alone in the write queue, with a writer that does not queue again. */
+  exclusive<T>(work: (write: HostWriter) => Promise<T>): Promise<T> {
+    return this.serialized(() => work(this.writeNow));
+  }
+
+  private readonly writeNow: HostWriter = async (type, body) => {
+    const signer = this.options.signer;
+    if (!signer) throw new Error("this LogRoom has no key to write with");
+    const written = await this.replica.append(signer, type, body);
+    this.fanOut([written.id], null);
+    this.fanOut(await this.sequence(), null);
+    return { id: written.id, status: this.replica.status(written.id) };
+  };
 
   /** Handles one log frame's JSON from a socket. */
   onMessage(peer: LogPeer, json: string): Promise<void> {
@@ -74,9 +106,17 @@ export class LogRoom {
     return this.serialized(async () => this.fanOut(await this.sequence(), null));
   }
 
+  /** Commits what is pending; runs the afterCommit hook; returns the receipts to fan out. */
   private async sequence(): Promise<EnvelopeId[]> {
     if (this.sequencer === null) return [];
-    return (await this.sequencer.sequence()).receipts;
+    const { entries, receipts } = await this.sequencer.sequence();
+    if (entries.length > 0 && this.options.afterCommit) {
+      // Receipts go out before the hook writes more, so peers see commits in order.
+      this.fanOut(receipts, null);
+      await this.options.afterCommit(entries, this.writeNow);
+      return [];
+    }
+    return receipts;
   }
 
   private catchUp(peer: LogPeer, theirs: Record<string, number>): void {

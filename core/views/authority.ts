@@ -9,11 +9,18 @@
  * - a claim on an item claimed by someone else is rejected: "already claimed by <did>";
  * - only the claimant (or an owner) releases or completes a claimed item;
  * - `approval.decided` needs the authority the request names (that did, or that role),
- *   on a pending request, no later than its expiry (by the decision's hlc).
+ *   on a pending request, no later than its expiry (by the decision's hlc);
+ * - grants, revocations and budget spends: core/views/grants.ts (a spend's subject need
+ *   not be a member: an outside agent holding a delegated grant spends its own budget).
+ *
+ * The actor rule (core/views/actor.ts): a body with `actor` is accepted only from the
+ * space's current sequencer (the tool host) and is then judged as the actor's envelope.
  */
 import type { Envelope } from "../log/envelope.js";
 import { hlcWallTime } from "../log/hlc.js";
 import type { EnvelopeId } from "../log/ids.js";
+import { actorOf, onBehalfOf } from "./actor.js";
+import { judgeGrant, judgeRevoke, judgeSpend } from "./grants.js";
 import type { SpaceState } from "./state.js";
 
 export type Judgement = { ok: true } | { ok: false; reason: string };
@@ -26,8 +33,13 @@ export function judge(state: SpaceState, id: EnvelopeId, envelope: Envelope): Ju
     return state.genesis === undefined || state.genesis === id ? OK : no(`the space was already created by ${state.genesis}`);
   }
   if (envelope.type === "commit" || envelope.type === "sequencer.appointed") return no(`${envelope.type} is never sequenced`);
-  const member = state.members.get(envelope.author);
-  if (member === undefined) return no(`${envelope.author} is not a member of this space`);
+  if (onBehalfOf(envelope) !== undefined && envelope.author !== state.sequencer) {
+    return no(`only the space's tool host (its sequencer ${state.sequencer ?? "(none yet)"}) may act on behalf of another`);
+  }
+  const actor = actorOf(envelope);
+  const member = state.members.get(actor);
+  if (envelope.type === "budget.spent" && member?.role !== "observer") return judgeSpend(state, actor, envelope);
+  if (member === undefined) return no(`${actor} is not a member of this space`);
   if (member.role === "observer") return no("observers can read but not write");
   const isOwner = member.role === "owner";
   switch (envelope.type) {
@@ -48,7 +60,7 @@ export function judge(state: SpaceState, id: EnvelopeId, envelope: Envelope): Ju
       const item = state.work.get(envelope.body.item);
       if (item === undefined) return no(`no work item ${envelope.body.item}`);
       if (item.status === "completed") return no("the work item is already completed");
-      if (item.claimant !== undefined && item.claimant !== envelope.author) return no(`already claimed by ${item.claimant}`);
+      if (item.claimant !== undefined && item.claimant !== actor) return no(`already claimed by ${item.claimant}`);
       return OK;
     }
     case "work.released":
@@ -57,7 +69,7 @@ export function judge(state: SpaceState, id: EnvelopeId, envelope: Envelope): Ju
       if (item === undefined) return no(`no work item ${envelope.body.item}`);
       if (item.status === "completed") return no("the work item is already completed");
       if (envelope.type === "work.released" && item.claimant === undefined) return no("the work item is not claimed");
-      if (item.claimant !== undefined && item.claimant !== envelope.author && !isOwner) {
+      if (item.claimant !== undefined && item.claimant !== actor && !isOwner) {
         return no(`only the claimant ${item.claimant} or an owner can do that`);
       }
       return OK;
@@ -69,7 +81,7 @@ export function judge(state: SpaceState, id: EnvelopeId, envelope: Envelope): Ju
       if (request === undefined) return no(`no approval request ${envelope.body.request}`);
       if (request.status !== "pending") return no(`the request was already ${request.status}`);
       if (hlcWallTime(envelope.hlc) > Date.parse(request.expiresAt)) return no(`the request expired at ${request.expiresAt}`);
-      const allowed = request.approver.startsWith("did:") ? request.approver === envelope.author : request.approver === member.role;
+      const allowed = request.approver.startsWith("did:") ? request.approver === actor : request.approver === member.role;
       return allowed ? OK : no(`this request needs ${request.approver} to decide`);
     }
     case "artifact.updated":
@@ -79,8 +91,12 @@ export function judge(state: SpaceState, id: EnvelopeId, envelope: Envelope): Ju
       const branch = state.branches.get(envelope.body.branch);
       if (branch === undefined) return no(`no branch ${envelope.body.branch}`);
       if (branch.status !== "open") return no(`the branch is already ${branch.status}`);
-      return branch.createdBy === envelope.author || isOwner ? OK : no("only the branch's creator or an owner can close it");
+      return branch.createdBy === actor || isOwner ? OK : no("only the branch's creator or an owner can close it");
     }
+    case "authority.granted":
+      return judgeGrant(state, actor, member, envelope);
+    case "authority.revoked":
+      return judgeRevoke(state, actor, member, envelope);
     default:
       return OK;
   }
@@ -93,4 +109,6 @@ function countOwners(state: SpaceState): number {
 }
 
 /** Types whose effect waits for commit: the control plane. Everything else shows at once. */
-export const CONTROL_PLANE_TYPES: ReadonlySet<string> = new Set(["member.added", "member.removed", "policy.set", "approval.decided"]);
+export const CONTROL_PLANE_TYPES: ReadonlySet<string> = new Set([
+  "member.added", "member.removed", "policy.set", "approval.decided", "authority.granted", "authority.revoked", "budget.spent",
+]);

@@ -59,6 +59,10 @@ export function buildView(entries: Iterable<LogEntry>): SpaceView {
     if (receipt.verdict === "accepted") applyEnvelope(committed, receipt.id, entry.envelope);
   }
 
+  // The key that judges (and hosts tools for) the next index, hand-overs included: the
+  // actor rule accepts envelopes on behalf of others only from it.
+  const next = resolver.nextSequencer;
+  if (next !== undefined) committed.sequencer = next;
   const current = cloneState(committed);
   const vector: VersionVector = {};
   for (const { id, envelope } of ordered) {
@@ -100,8 +104,9 @@ export function cutAtCommitIndex(entries: Iterable<LogEntry>, index: number): Ve
 export function viewSnapshot(view: SpaceView): unknown {
   const sorted = <V>(map: Map<string, V>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const state = (s: SpaceState) => ({
-    genesis: s.genesis, epoch: s.epoch, members: sorted(s.members), work: sorted(s.work), approvals: sorted(s.approvals),
+    genesis: s.genesis, sequencer: s.sequencer, epoch: s.epoch, members: sorted(s.members), work: sorted(s.work), approvals: sorted(s.approvals),
     policies: sorted(s.policies), artifacts: sorted(s.artifacts), branches: sorted(s.branches), savedViews: sorted(s.savedViews),
+    grants: sorted(s.grants), revoked: sorted(s.revoked),
   });
   return {
     committed: state(view.committed), current: state(view.current), verdicts: sorted(view.verdicts),

@@ -7,11 +7,15 @@
 import type { Did } from "../identity/did.js";
 import type { EnvelopeOf } from "../log/envelope.js";
 import type { EnvelopeId, VersionVector } from "../log/ids.js";
+import { actorOf } from "./actor.js";
 import type { LogEntry } from "./causal.js";
 
 export interface ChannelMessage {
   id: EnvelopeId;
+  /** The signer: the sender, or the tool host that posted for the sender. */
   author: Did;
+  /** Who the message is from: `actorOf` (the seed's `sender`). */
+  sender: Did;
   hlc: string;
   body: EnvelopeOf<"channel.message">["body"];
   /** Other authors whose later envelopes causally follow this one, sorted. */
@@ -40,7 +44,7 @@ export function buildChannel(ordered: readonly LogEntry[], clocks: ReadonlyMap<E
   for (const { id, envelope } of ordered) {
     if (envelope.type !== "channel.message") continue;
     const seenBy = authors.filter((other) => other !== envelope.author && (latest.get(other)![envelope.author] ?? 0) >= envelope.seq);
-    view.messages.push({ id, author: envelope.author, hlc: envelope.hlc, body: envelope.body, seenBy });
+    view.messages.push({ id, author: envelope.author, sender: actorOf(envelope), hlc: envelope.hlc, body: envelope.body, seenBy });
     const root = envelope.body.threadRef;
     if (root !== undefined) (view.threads[root] ??= []).push(id);
     for (const did of envelope.body.mentions ?? []) (view.mentions[did] ??= []).push(id);

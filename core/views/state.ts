@@ -3,12 +3,16 @@
  * step; `judge` (in `authority.ts`) decides whether a step is allowed. The sequencer runs
  * both over the committed prefix to reach verdicts; views run them to show state. Both are
  * pure and deterministic: the same envelopes in the same order give the same state.
+ * Everything is attributed to `actorOf(envelope)` (core/views/actor.ts): the member a tool
+ * host acted for, or else the author.
  */
 import type { Did } from "../identity/did.js";
 import type { Envelope, EnvelopeOf } from "../log/envelope.js";
 import type { ApprovalId, EnvelopeId, Role, WorkItemId } from "../log/ids.js";
 import type { BodyOf } from "../log/types/index.js";
 import type { Approver } from "../log/types/index.js";
+import { actorOf } from "./actor.js";
+import { applyGrant, applyRevoke, applySpend, type Grant, type Revocation } from "./grants.js";
 
 export interface Member {
   did: Did;
@@ -24,6 +28,7 @@ export interface WorkItem {
   title: string;
   description?: string;
   domains: string[];
+  clock?: "HF" | "LF" | "Dormant";
   createdBy: Did;
   status: "open" | "claimed" | "completed";
   claimant?: Did;
@@ -42,6 +47,8 @@ export interface ApprovalRequest {
   approver: Approver;
   expiresAt: string;
   item?: WorkItemId;
+  /** `approvalBinding(action.tool, action.params)`, when the tool host bound it. */
+  binding?: string;
   status: "pending" | "approved" | "rejected";
   decidedBy?: Did;
   decision?: EnvelopeId;
@@ -72,6 +79,11 @@ export interface Branch {
 
 export interface SpaceState {
   genesis?: EnvelopeId;
+  /**
+   * Who sequences (and hosts tools) for the next index: set from the genesis here, and by
+   * `buildView` from the commit resolver (which knows hand-overs). The actor rule needs it.
+   */
+  sequencer?: Did;
   members: Map<Did, Member>;
   /** Membership epoch: 1 at genesis, +1 per membership change. */
   epoch: number;
@@ -81,12 +93,16 @@ export interface SpaceState {
   artifacts: Map<EnvelopeId, Artifact>;
   branches: Map<EnvelopeId, Branch>;
   savedViews: Map<string, { definition: Record<string, unknown>; by: Did }>;
+  /** Recorded grants by jti (core/views/grants.ts). */
+  grants: Map<string, Grant>;
+  /** Revoked jtis (recorded grants or not); descendants are revoked through their parent. */
+  revoked: Map<string, Revocation>;
 }
 
 export function emptyState(): SpaceState {
   return {
     members: new Map(), epoch: 0, work: new Map(), approvals: new Map(), policies: new Map(),
-    artifacts: new Map(), branches: new Map(), savedViews: new Map(),
+    artifacts: new Map(), branches: new Map(), savedViews: new Map(), grants: new Map(), revoked: new Map(),
   };
 }
 
@@ -97,9 +113,11 @@ export function cloneState(state: SpaceState): SpaceState {
 /** One fold step. Call only for an envelope `judge` accepted (or the sequencer committed as accepted). */
 export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envelope): void {
   const { author } = envelope;
+  const actor = actorOf(envelope);
   switch (envelope.type) {
     case "space.created":
       state.genesis = id;
+      state.sequencer = envelope.body.sequencer ?? author;
       for (const owner of envelope.body.owners) state.members.set(owner, { did: owner, role: "owner", domains: [], since: id });
       state.epoch = 1;
       return;
@@ -120,10 +138,10 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
       state.savedViews.set(envelope.body.name, { definition: envelope.body.definition, by: author });
       return;
     case "work.created": {
-      const { title, description, domains } = envelope.body;
+      const { title, description, domains, clock } = envelope.body;
       state.work.set(id, {
         id, title, ...(description === undefined ? {} : { description }), domains: domains ?? [],
-        createdBy: author, status: "open", history: [id],
+        ...(clock === undefined ? {} : { clock }), createdBy: actor, status: "open", history: [id],
       });
       return;
     }
@@ -131,25 +149,28 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
     case "work.released":
     case "work.updated":
     case "work.completed":
-      applyWork(state, id, envelope);
+      applyWork(state, id, actor, envelope);
       return;
     case "approval.requested": {
-      const { action, approver, expiresAt, item } = envelope.body;
-      state.approvals.set(id, { id, requestedBy: author, action, approver, expiresAt, ...(item === undefined ? {} : { item }), status: "pending" });
+      const { action, approver, expiresAt, item, binding } = envelope.body;
+      state.approvals.set(id, {
+        id, requestedBy: actor, action, approver, expiresAt, ...(item === undefined ? {} : { item }),
+        ...(binding === undefined ? {} : { binding }), status: "pending",
+      });
       return;
     }
     case "approval.decided": {
       const request = state.approvals.get(envelope.body.request);
       if (request === undefined) return;
       request.status = envelope.body.decision;
-      request.decidedBy = author;
+      request.decidedBy = actor;
       request.decision = id;
       if (envelope.body.reason !== undefined) request.reason = envelope.body.reason;
       return;
     }
     case "artifact.created": {
       const { title, kind, content } = envelope.body;
-      state.artifacts.set(id, { id, title, ...(kind === undefined ? {} : { kind }), content, createdBy: author, versions: [id] });
+      state.artifacts.set(id, { id, title, ...(kind === undefined ? {} : { kind }), content, createdBy: actor, versions: [id] });
       return;
     }
     case "artifact.updated": {
@@ -170,6 +191,15 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
       if (branch !== undefined) branch.status = envelope.type === "branch.merged" ? "merged" : "abandoned";
       return;
     }
+    case "authority.granted":
+      applyGrant(state, id, actor, envelope.body);
+      return;
+    case "authority.revoked":
+      applyRevoke(state, id, actor, envelope.body);
+      return;
+    case "budget.spent":
+      applySpend(state, envelope.body);
+      return;
     default:
       // channel.message, trace.recorded, commit, sequencer.appointed: no state here
       // (the channel view and the commit resolver read them directly).
@@ -177,13 +207,13 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
   }
 }
 
-function applyWork(state: SpaceState, id: EnvelopeId, envelope: EnvelopeOf<"work.claimed" | "work.released" | "work.updated" | "work.completed">): void {
+function applyWork(state: SpaceState, id: EnvelopeId, actor: Did, envelope: EnvelopeOf<"work.claimed" | "work.released" | "work.updated" | "work.completed">): void {
   const item = state.work.get(envelope.body.item);
   if (item === undefined) return;
   item.history.push(id);
   if (envelope.type === "work.claimed") {
     item.status = "claimed";
-    item.claimant = envelope.author;
+    item.claimant = actor;
     item.claim = id;
   } else if (envelope.type === "work.released") {
     item.status = "open";
@@ -192,7 +222,7 @@ function applyWork(state: SpaceState, id: EnvelopeId, envelope: EnvelopeOf<"work
   } else if (envelope.type === "work.completed") {
     const body = envelope.body as BodyOf<"work.completed">;
     item.status = "completed";
-    item.completedBy = envelope.author;
+    item.completedBy = actor;
     if (body.result !== undefined) item.result = body.result;
   } else {
     const body = envelope.body as BodyOf<"work.updated">;

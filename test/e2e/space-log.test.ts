@@ -3,7 +3,7 @@
  * sync with a real `wrangler dev` over sockets and HTTP; the edge verifies, commits and
  * fans out; every replica ends with the same log and the same views.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { NodeSql } from "../../client/node/sqlite.js";
@@ -15,25 +15,18 @@ import type { EnvelopeId, VersionVector } from "../../core/log/ids.js";
 import { LogReplica, type IngestResult, type WireEnvelope } from "../../core/log/replica.js";
 import { encodeLogMessage } from "../../core/log/sync-protocol.js";
 import { buildView, viewSnapshot } from "../../core/views/build.js";
-import { removeDir, startEdge, type Edge } from "../support/edge.js";
+import { useEdge } from "../support/edge.js";
 
-let edge: Edge;
-beforeAll(async () => {
-  edge = await startEdge();
-});
-afterAll(async () => {
-  await edge?.stop();
-  if (edge) removeDir(edge.persistTo);
-});
+const edgeOf = useEdge();
 
 interface LogState {
   sequencer: Did;
   vv: VersionVector;
   count: number;
 }
-const state = async (space: string) => (await (await fetch(`${edge.http}/s/${space}/log/state`)).json()) as LogState;
+const state = async (space: string) => (await (await fetch(`${edgeOf().http}/s/${space}/log/state`)).json()) as LogState;
 const post = async (space: string, envelopes: unknown[]) => {
-  const res = await fetch(`${edge.http}/s/${space}/log`, { method: "POST", body: JSON.stringify({ envelopes }) });
+  const res = await fetch(`${edgeOf().http}/s/${space}/log`, { method: "POST", body: JSON.stringify({ envelopes }) });
   expect(res.status).toBe(200);
   return ((await res.json()) as { results: IngestResult[] }).results;
 };
@@ -41,7 +34,7 @@ const post = async (space: string, envelopes: unknown[]) => {
 async function pull(space: string, replica: LogReplica): Promise<void> {
   let since = 0;
   for (;;) {
-    const page = (await (await fetch(`${edge.http}/s/${space}/log?since=${since}&limit=1000`)).json()) as {
+    const page = (await (await fetch(`${edgeOf().http}/s/${space}/log?since=${since}&limit=1000`)).json()) as {
       envelopes: Array<{ id: EnvelopeId; envelope: object }>;
       nextCursor: number;
       hasMore: boolean;
@@ -77,11 +70,11 @@ describe("the signed log at the edge", () => {
   it("1,000 envelopes from 3 authors over 2 sockets and HTTP converge everywhere; attention is exact", async () => {
     const space = "log-converge";
     const { alice, bob, carol, replicas } = await createSpace(space);
-    const url = `${edge.ws}/s/${space}`;
+    const url = `${edgeOf().ws}/s/${space}`;
 
     // A stock Yjs editor works on the same space the whole time.
     const doc = new Y.Doc();
-    const editor = new WebsocketProvider(`${edge.ws}/s`, space, doc, { disableBc: true });
+    const editor = new WebsocketProvider(`${edgeOf().ws}/s`, space, doc, { disableBc: true });
 
     const sockA = await openLogSocket(url, replicas.alice);
     await sockA.synced();
@@ -128,14 +121,14 @@ describe("the signed log at the edge", () => {
     const rejected = [...view.verdicts.values()].filter((v) => v.state !== "committed" || v.verdict !== "accepted");
     expect(rejected).toEqual([]);
 
-    const res = await fetch(`${edge.http}/s/${space}/log?attention=${bob.did}&limit=1000`);
+    const res = await fetch(`${edgeOf().http}/s/${space}/log?attention=${bob.did}&limit=1000`);
     const attention = (await res.json()) as { envelopes: Array<{ id: EnvelopeId }> };
     expect(attention.envelopes.map((e) => e.id).sort()).toEqual([...mentionsOfBob, ...approvalsForBob].sort());
 
     // The editor kept working through all of it.
     await new Promise<void>((resolve) => (editor.synced ? resolve() : editor.on("sync", (s: boolean) => s && resolve())));
     const check = new Y.Doc();
-    const reader = new WebsocketProvider(`${edge.ws}/s`, space, check, { disableBc: true });
+    const reader = new WebsocketProvider(`${edgeOf().ws}/s`, space, check, { disableBc: true });
     await new Promise<void>((resolve) => {
       const done = () => check.getText("notes").toString() === doc.getText("notes").toString() && resolve();
       check.on("update", done);
@@ -150,7 +143,7 @@ describe("the signed log at the edge", () => {
   it("two members claim one work item at once: exactly one wins on every replica, the other sees why", async () => {
     const space = "log-claims";
     const { alice, bob, carol, replicas } = await createSpace(space);
-    const url = `${edge.ws}/s/${space}`;
+    const url = `${edgeOf().ws}/s/${space}`;
     const sockA = await openLogSocket(url, replicas.alice);
     await sockA.synced();
     const item = await replicas.alice.append(alice, "work.created", { title: "rotate the cert", domains: ["ops"] });
@@ -199,7 +192,7 @@ describe("the signed log at the edge", () => {
       "envelope-seq-gap", "envelope-bad-signature", "envelope-id-mismatch", "accepted", "duplicate", "envelope-fork",
     ]);
     // Over the socket, the same refusals; m2 now lands.
-    const sock = await openLogSocket(`${edge.ws}/s/${space}`, LogReplica.open(new NodeSql(), parseSpaceId(space)), { live: false });
+    const sock = await openLogSocket(`${edgeOf().ws}/s/${space}`, LogReplica.open(new NodeSql(), parseSpaceId(space)), { live: false });
     const acked = new Promise<IngestResult[]>((resolve) => {
       const original = sock.sync.onMessage.bind(sock.sync);
       sock.sync.onMessage = (json: string) => {

@@ -2,21 +2,14 @@
  * End to end: a real `wrangler dev` and stock Yjs clients, some in their own OS processes,
  * over real WebSockets on loopback.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import YProvider from "y-partyserver/provider";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { startEdge, removeDir, type Edge } from "../support/edge.js";
+import { useEdge } from "../support/edge.js";
 import { startEditor } from "../support/editor-process.js";
 
-let edge: Edge;
-beforeAll(async () => {
-  edge = await startEdge();
-});
-afterAll(async () => {
-  await edge?.stop();
-  if (edge) removeDir(edge.persistTo);
-});
+const edgeOf = useEdge();
 
 /** Resolves when `provider` has completed its first sync with the edge. */
 const synced = (provider: { on(event: "sync", f: (s: boolean) => void): void; synced: boolean }) =>
@@ -36,7 +29,7 @@ const docUntil = (doc: Y.Doc, predicate: () => boolean) =>
 
 describe("a space through wrangler dev", () => {
   it("two editors in separate processes converge; a third joining later receives the full state", async () => {
-    const base = `${edge.ws}/s`;
+    const base = `${edgeOf().ws}/s`;
     const a = startEditor(base, "converge", "alice");
     const b = startEditor(base, "converge", "bob");
     await Promise.all([a.synced, b.synced]);
@@ -63,8 +56,8 @@ describe("a space through wrangler dev", () => {
     const docA = new Y.Doc();
     const docB = new Y.Doc();
     // disableBc: both providers live in this process; they must meet only through the edge.
-    const a = new WebsocketProvider(`${edge.ws}/s`, "incident-42", docA, { disableBc: true });
-    const b = new WebsocketProvider(`${edge.ws}/s`, "incident-42", docB, { disableBc: true });
+    const a = new WebsocketProvider(`${edgeOf().ws}/s`, "incident-42", docA, { disableBc: true });
+    const b = new WebsocketProvider(`${edgeOf().ws}/s`, "incident-42", docB, { disableBc: true });
     try {
       await Promise.all([synced(a), synced(b)]);
       docA.getText("notes").insert(0, "root cause: expired cert");
@@ -79,7 +72,7 @@ describe("a space through wrangler dev", () => {
         check();
       });
       expect(b.awareness.getStates().get(docA.clientID)).toEqual(andy);
-      const res = await fetch(`${edge.http}/s/incident-42/presence`);
+      const res = await fetch(`${edgeOf().http}/s/incident-42/presence`);
       const presence = (await res.json()) as { participants: unknown[]; modes: Record<string, number> };
       expect(presence.participants).toEqual([
         { clientId: docA.clientID, ...andy },
@@ -93,11 +86,11 @@ describe("a space through wrangler dev", () => {
   });
 
   it("y-partyserver's YProvider syncs with the same space (prefix /s/<space>)", async () => {
-    const host = `127.0.0.1:${edge.port}`;
+    const host = `127.0.0.1:${edgeOf().port}`;
     const docP = new Y.Doc();
     const docW = new Y.Doc();
     const party = new YProvider(host, "shared", docP, { prefix: "/s/shared", disableBc: true });
-    const stock = new WebsocketProvider(`${edge.ws}/s`, "shared", docW, { disableBc: true });
+    const stock = new WebsocketProvider(`${edgeOf().ws}/s`, "shared", docW, { disableBc: true });
     try {
       await Promise.all([synced(party), synced(stock)]);
       docP.getMap("meta").set("title", "Q1 launch");

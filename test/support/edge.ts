@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 // @ts-expect-error -- a plain .mjs helper shared with `npm start`; its shape is checked by use here
 import { edgeEnv, repoRoot, wranglerDevArgs } from "../../scripts/edge-dev.mjs";
 
@@ -93,3 +94,22 @@ export function removeDir(dir: string): void {
 }
 
 export type { ChildProcess };
+
+/**
+ * One edge for a whole test file: started before its tests, stopped and removed after.
+ * Returns a getter, since the edge exists only once `beforeAll` has run.
+ */
+export function useEdge(): () => Edge {
+  let edge: Edge | undefined;
+  beforeAll(async () => {
+    edge = await startEdge();
+  });
+  afterAll(async () => {
+    await edge?.stop();
+    if (edge) removeDir(edge.persistTo);
+  });
+  return () => {
+    if (!edge) throw new Error("the edge is not running: call useEdge() at the top of the test file");
+    return edge;
+  };
+}

@@ -4,7 +4,7 @@
  * Decisions take effect once committed; one after `expiresAt` (by its hlc) is rejected.
  */
 import { z } from "zod";
-import { approverSchema, envelopeIdSchema, isoTimeSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
+import { actorSchema, approverSchema, digestSchema, envelopeIdSchema, isoTimeSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
 
 export const approvalRequestedBody = z.strictObject({
   action: z.strictObject({ tool: labelSchema, params: jsonObjectSchema, summary: textSchema }),
@@ -12,10 +12,17 @@ export const approvalRequestedBody = z.strictObject({
   expiresAt: isoTimeSchema,
   /** The work item this action belongs to, if any. */
   item: envelopeIdSchema.optional(),
+  /**
+   * `approvalBinding(action.tool, action.params)` (core/policy/binding.ts): a decision
+   * approves exactly the call it showed; the tool re-checks it before running.
+   */
+  binding: digestSchema.optional(),
+  actor: actorSchema,
 });
 
 export const approvalDecidedBody = z.strictObject({
   request: envelopeIdSchema,
   decision: z.enum(["approved", "rejected"]),
   reason: textSchema.optional(),
+  actor: actorSchema,
 });

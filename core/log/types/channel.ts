@@ -3,7 +3,7 @@
  * Id, sender and timestamp are not in the body: they are the envelope's id, author and hlc.
  */
 import { z } from "zod";
-import { approverSchema, didSchema, distinct, envelopeIdSchema, isoTimeSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
+import { actorSchema, approverSchema, didSchema, distinct, envelopeIdSchema, isoTimeSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
 
 /** What one tool call did, as logged in the channel (the seed's `ToolCallLog`). */
 export const toolCallLogSchema = z.strictObject({
@@ -22,4 +22,5 @@ export const channelMessageBody = z.strictObject({
   /** The id of the message this one replies to (a thread is named by its root). */
   threadRef: envelopeIdSchema.optional(),
   toolCalls: z.array(toolCallLogSchema).max(32).optional(),
+  actor: actorSchema,
 });

@@ -32,6 +32,21 @@ export const jsonObjectSchema = z.record(z.string(), z.json());
 /** Timestamps inside bodies are ISO 8601 UTC, compared through `Date.parse`. */
 export const isoTimeSchema = z.iso.datetime();
 
+/** A SHA-256 digest as "sha256:" + 64 lowercase hex digits (e.g. an approval binding). */
+export const digestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected "sha256:" + 64 lowercase hex digits');
+
+/** An authorization tier: 1 run now, 2 run if a pattern allows else ask, 3 ask a human, 4 refuse. */
+export type Tier = 1 | 2 | 3 | 4;
+export const tierSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]);
+
+/**
+ * Who a tool host acted for. Bodies of tool-writable types carry it when the envelope is
+ * signed by the space's tool host (its sequencer key) on behalf of a verified caller; the
+ * envelope is then judged, and attributed, as the actor's (`actorOf` in core/views/actor.ts).
+ * Absent: the author acted for itself.
+ */
+export const actorSchema = didSchema.optional();
+
 /** An array of distinct values, so "owners", "mentions" and the like cannot repeat. */
 export function distinct<T extends z.ZodType<string>>(item: T, max: number) {
   return z.array(item).max(max).refine((list) => new Set(list).size === list.length, { message: "entries must be distinct" });

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { approvalDecidedBody, approvalRequestedBody } from "./approval.js";
+import { authorityGrantedBody, authorityRevokedBody, budgetSpentBody } from "./authority.js";
 import { channelMessageBody } from "./channel.js";
 import {
   artifactCreatedBody, artifactUpdatedBody, branchAbandonedBody, branchCreatedBody, branchMergedBody, traceRecordedBody,
@@ -34,6 +35,9 @@ export const ENVELOPE_BODY_SCHEMAS = {
   "branch.merged": branchMergedBody,
   "branch.abandoned": branchAbandonedBody,
   "trace.recorded": traceRecordedBody,
+  "authority.granted": authorityGrantedBody,
+  "authority.revoked": authorityRevokedBody,
+  "budget.spent": budgetSpentBody,
   "commit": commitBody,
   "sequencer.appointed": sequencerAppointedBody,
 } as const;
@@ -50,4 +54,4 @@ export function isEnvelopeType(type: string): type is EnvelopeType {
 /** Types the sequencer never commits: its own receipts and the hand-over of its role. */
 export const SEQUENCER_META_TYPES: ReadonlySet<EnvelopeType> = new Set(["commit", "sequencer.appointed"]);
 
-export type { Approver } from "./common.js";
+export type { Approver, Tier } from "./common.js";

@@ -4,7 +4,7 @@
  * by the id of the envelope that created it.
  */
 import { z } from "zod";
-import { envelopeIdSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
+import { actorSchema, envelopeIdSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
 
 /** Artifact content: inline text, or the name of a shared type in the space's Yjs doc. */
 export const artifactContentSchema = z.union([
@@ -17,12 +17,14 @@ export const artifactCreatedBody = z.strictObject({
   kind: labelSchema.optional(),
   content: artifactContentSchema,
   item: envelopeIdSchema.optional(),
+  actor: actorSchema,
 });
 
 export const artifactUpdatedBody = z.strictObject({
   artifact: envelopeIdSchema,
   content: artifactContentSchema,
   note: textSchema.optional(),
+  actor: actorSchema,
 });
 
 export const branchCreatedBody = z.strictObject({

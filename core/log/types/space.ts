@@ -4,7 +4,8 @@
  * effect only once committed; commits and appointments are never themselves committed.
  */
 import { z } from "zod";
-import { approverSchema, didSchema, distinct, domainsSchema, envelopeIdSchema, jsonObjectSchema, labelSchema, roleSchema, textSchema } from "./common.js";
+import { isValidPattern, PATTERN_MAX_LENGTH } from "../../policy/patterns.js";
+import { approverSchema, didSchema, distinct, domainsSchema, envelopeIdSchema, jsonObjectSchema, labelSchema, roleSchema, textSchema, tierSchema } from "./common.js";
 
 /** The genesis. Its author must be one of `owners`; `sequencer` defaults to the author. */
 export const spaceCreatedBody = z.strictObject({
@@ -27,13 +28,43 @@ export const memberRemovedBody = z.strictObject({
   reason: textSchema.optional(),
 });
 
-/** The authorization tier for one tool (`*` for the default): 1 run, 2 pattern-or-ask, 3 ask, 4 refuse. */
-export const policySetBody = z.strictObject({
-  tool: labelSchema,
-  tier: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
-  patterns: z.array(z.string().max(500)).max(64).optional(),
+/** A pattern over a call's arguments (grammar in core/policy/patterns.ts), checked here. */
+export const patternSchema = z.string().max(PATTERN_MAX_LENGTH).refine(isValidPattern, {
+  message: 'expected "field=glob" terms joined by "&" (see docs/AUTHORITY.md)',
+});
+
+/**
+ * One conditional rule of a tool's policy. Every condition given must hold (absent ones
+ * hold trivially); the first rule that holds decides the tier, else the policy's `tier`.
+ */
+export const policyRuleSchema = z.strictObject({
+  when: z.strictObject({
+    /** The actor is one of these members. */
+    actors: distinct(didSchema, 64).optional(),
+    /** The actor holds one of these roles. */
+    roles: distinct(roleSchema, 4).optional(),
+    /** The call's domains (args, or its work item's) are all among the actor's own (true), or not (false). */
+    inOwnDomain: z.boolean().optional(),
+    /** Every pattern matches the call's arguments. */
+    match: z.array(patternSchema).min(1).max(16).optional(),
+  }),
+  tier: tierSchema,
   approver: approverSchema.optional(),
   reason: textSchema.optional(),
+});
+
+/**
+ * The authorization policy for one tool (`*` for the default): 1 run, 2 pattern-or-ask,
+ * 3 ask, 4 refuse. `rules` refine it per actor, role, domain or argument (first match wins);
+ * `patterns` are what tier 2 allows without asking. Decided by core/policy/tiers.ts.
+ */
+export const policySetBody = z.strictObject({
+  tool: labelSchema,
+  tier: tierSchema,
+  patterns: z.array(patternSchema).max(64).optional(),
+  approver: approverSchema.optional(),
+  reason: textSchema.optional(),
+  rules: z.array(policyRuleSchema).max(32).optional(),
 });
 
 /** A named, saved view layout or query (data for UIs; no effect on authority). */
