@@ -15,6 +15,8 @@
  *
  * The actor rule (core/views/actor.ts): a body with `actor` is accepted only from the
  * space's current sequencer (the tool host) and is then judged as the actor's envelope.
+ * The tool host may also speak as itself in the channel (messages and traces without an
+ * actor): the seed's "MIR-Server: ✅ Task created" reports of what its tools did.
  */
 import type { Envelope } from "../log/envelope.js";
 import { hlcWallTime } from "../log/hlc.js";
@@ -24,6 +26,9 @@ import { judgeGrant, judgeRevoke, judgeSpend } from "./grants.js";
 import type { SpaceState } from "./state.js";
 
 export type Judgement = { ok: true } | { ok: false; reason: string };
+
+/** What the tool host may write in its own name. */
+const HOST_REPORT_TYPES: ReadonlySet<string> = new Set(["channel.message", "trace.recorded"]);
 
 const OK: Judgement = { ok: true };
 const no = (reason: string): Judgement => ({ ok: false, reason });
@@ -36,6 +41,7 @@ export function judge(state: SpaceState, id: EnvelopeId, envelope: Envelope): Ju
   if (onBehalfOf(envelope) !== undefined && envelope.author !== state.sequencer) {
     return no(`only the space's tool host (its sequencer ${state.sequencer ?? "(none yet)"}) may act on behalf of another`);
   }
+  if (envelope.author === state.sequencer && onBehalfOf(envelope) === undefined && HOST_REPORT_TYPES.has(envelope.type)) return OK;
   const actor = actorOf(envelope);
   const member = state.members.get(actor);
   if (envelope.type === "budget.spent" && member?.role !== "observer") return judgeSpend(state, actor, envelope);

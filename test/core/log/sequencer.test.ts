@@ -2,12 +2,13 @@
  * The sequencer: gapless indexes, authority judged against the committed view, concurrent
  * claims, approvals, and handing the role over with `sequencer.appointed`.
  */
+import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { describe, expect, it } from "vitest";
 import type { EnvelopeId } from "../../../core/log/ids.js";
 import { Sequencer } from "../../../core/log/sequencer.js";
 import type { LogReplica } from "../../../core/log/replica.js";
 import { buildView } from "../../../core/views/build.js";
-import { keys, openReplica, seededReplica, T0 } from "./fixtures.js";
+import { keys, openReplica, seed, seededReplica, T0 } from "./fixtures.js";
 
 function verdictOf(replica: LogReplica, id: EnvelopeId): { verdict: string; reason?: string | undefined } {
   const status = replica.status(id);
@@ -41,7 +42,7 @@ describe("Sequencer", () => {
     const { replica, cast } = await seededReplica();
     const { alice, bob, carol, edge } = cast;
     const sequencer = new Sequencer(replica, edge);
-    const mallory = (await keys()).edge; // not a member: the sequencer key itself
+    const mallory = await Ed25519Signer.fromSeed(seed(9)); // not a member (the sequencer's own key may speak as the tool host)
     const byBob = await replica.append(bob, "member.added", { member: bob.did, role: "owner", domains: [] });
     const policyByCarol = await replica.append(carol, "policy.set", { tool: "deploy", tier: 1 });
     const policyByAlice = await replica.append(alice, "policy.set", { tool: "deploy", tier: 3, approver: "owner" });

@@ -68,6 +68,10 @@ describe("approvals at the tool host", () => {
     await s.replica.append(s.andy, "approval.decided", { request: outcome.approval, decision: "approved" });
     await s.room.commitPending();
     expect([...s.committed().work.values()].map((w) => [w.title, w.createdBy])).toEqual([["Q1 brief", s.george.did]]);
+    // The tool host's report of the run is in the channel, committed in its own name.
+    const report = s.replica.query({ thread: outcome.approval }).envelopes.find((e) => e.envelope.type === "channel.message")!;
+    expect((report.envelope.body as { content: string }).content).toMatch(/^✅/);
+    expect(s.replica.status(report.id)).toMatchObject({ state: "committed", verdict: "accepted" });
     const decision = s.replica.query({ type: "approval.decided" }).envelopes[0]!.id;
     const index = s.replica.status(decision);
     if (index.state !== "committed") throw new Error("expected committed");
