@@ -14,7 +14,9 @@ export class NodeSql implements SqlStorage {
   /** `path` is a file, or ":memory:" for a throwaway database. */
   constructor(path = ":memory:") {
     this.db = new DatabaseSync(path);
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    // busy_timeout: a CLI command and a long-running `commons daemon`/`serve` may share a
+    // file; a writer waits briefly for the other's transaction instead of failing at once.
+    this.db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
   }
 
   exec<T extends SqlRow = SqlRow>(query: string, ...params: SqlValue[]): T[] {

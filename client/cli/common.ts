@@ -1,0 +1,85 @@
+/**
+ * Small pieces the commands share: opening a space for a command, showing envelopes and
+ * their commit status, resolving id prefixes, and the `state` summary used to compare
+ * replicas (`commons state --json`).
+ */
+import { createHash } from "node:crypto";
+import * as Y from "yjs";
+import { CommonsError } from "../../core/errors.js";
+import type { SpaceId } from "../../core/ids.js";
+import type { Envelope } from "../../core/log/envelope.js";
+import { hlcWallTime } from "../../core/log/hlc.js";
+import type { EnvelopeId } from "../../core/log/ids.js";
+import type { EnvelopeStatus } from "../../core/log/replica.js";
+import { buildView, viewSnapshot } from "../../core/views/build.js";
+import { LocalSpace, withSpace, type OpenOptions } from "../node/local-space.js";
+import type { Io } from "./io.js";
+
+export const open = <T>(io: Io, space: SpaceId, options: OpenOptions, work: (local: LocalSpace) => Promise<T> | T) =>
+  withSpace(io.home, space, options, work);
+
+/** `did:key:z6MkhaXg…Xz4e` → `z6MkhaXg…Xz4e`: enough to tell members apart on screen. */
+export const shortDid = (did: string) => (did.startsWith("did:key:") ? `${did.slice(8, 16)}…${did.slice(-4)}` : did);
+export const shortId = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
+
+export function statusText(status: EnvelopeStatus): string {
+  if (status.state === "committed") return status.verdict === "accepted" ? `committed #${status.index}` : `REJECTED #${status.index}: ${status.reason ?? ""}`;
+  return status.state;
+}
+
+/** One line per envelope: when, who, what, and whether the sequencer committed it. */
+export function envelopeLine(id: EnvelopeId, envelope: Envelope, status: EnvelopeStatus): string {
+  const when = new Date(hlcWallTime(envelope.hlc)).toISOString().replace("T", " ").slice(0, 19);
+  return `${shortId(id)}  ${when}  ${shortDid(envelope.author)}  ${envelope.type.padEnd(18)} ${describe(envelope)}  [${statusText(status)}]`;
+}
+
+function describe(envelope: Envelope): string {
+  switch (envelope.type) {
+    case "channel.message": return JSON.stringify(envelope.body.content.length > 80 ? `${envelope.body.content.slice(0, 80)}…` : envelope.body.content);
+    case "work.created": return JSON.stringify(envelope.body.title);
+    case "work.claimed": case "work.released": case "work.completed": case "work.updated": return shortId(envelope.body.item);
+    case "approval.requested": return `${envelope.body.action.summary} (approver ${shortDid(envelope.body.approver)})`;
+    case "approval.decided": return `${envelope.body.decision} ${shortId(envelope.body.request)}`;
+    case "member.added": return `${shortDid(envelope.body.member)} as ${envelope.body.role}`;
+    case "member.removed": return shortDid(envelope.body.member);
+    case "commit": return `indexes ${envelope.body.entries[0]!.index}–${envelope.body.entries.at(-1)!.index}`;
+    case "sequencer.appointed": return `${shortDid(envelope.body.sequencer)} from #${envelope.body.fromIndex}`;
+    case "space.created": return `owners ${envelope.body.owners.map(shortDid).join(", ")}`;
+    default: return "";
+  }
+}
+
+/** Resolves a full id or a unique prefix (with or without `sha256:`) among `candidates`. */
+export function resolveId(command: string, text: string, candidates: Iterable<string>, what: string): EnvelopeId {
+  const needle = text.startsWith("sha256:") ? text : `sha256:${text}`;
+  const matches = [...candidates].filter((id) => id.startsWith(needle));
+  if (matches.length === 1) return matches[0] as EnvelopeId;
+  if (matches.length === 0) throw new CommonsError("not-found", `No ${what} ${text} in this space: list them with \`commons ${command} <space> ls\` or \`commons log <space>\`.`);
+  throw new CommonsError("ambiguous-id", `${text} matches ${matches.length} ${what}s: give more characters.`);
+}
+
+const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
+
+/** Everything two replicas must agree on once in step: the comparable state of a copy. */
+export function spaceState(local: LocalSpace) {
+  const entries = local.replica.since(0);
+  const view = buildView(entries);
+  const snapshot = JSON.stringify(viewSnapshot(view));
+  const doc = local.ydoc();
+  const stateVector = Object.fromEntries([...Y.decodeStateVector(Y.encodeStateVector(doc)).entries()].sort(([a], [b]) => a - b));
+  const notes = doc.getText("notes").toString();
+  return {
+    space: local.space,
+    edge: local.meta("edge") ?? null,
+    lastSync: local.meta("last_sync") ?? null,
+    count: entries.length,
+    vv: local.replica.versionVector(),
+    heads: local.replica.heads(),
+    frontier: local.replica.commits.frontier,
+    sequencer: local.replica.commits.nextSequencer ?? null,
+    tentative: local.tentative(),
+    ids: sha256(entries.map((e) => e.id).sort().join("\n")),
+    view: sha256(snapshot),
+    doc: { stateVector, notesLength: notes.length, notes: sha256(notes) },
+  };
+}
