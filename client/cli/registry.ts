@@ -2,6 +2,7 @@
  * Every `commons` command, and the one entry point that turns argv into a parsed command
  * (pure: no I/O, so tests call it directly).
  */
+import { authorityCommands } from "./commands/authority.js";
 import { bundleCommands } from "./commands/bundle.js";
 import { channelCommands } from "./commands/channel.js";
 import { netCommands } from "./commands/net.js";
@@ -9,7 +10,7 @@ import { nodeCommands } from "./commands/node.js";
 import { workCommands } from "./commands/work.js";
 import { parseWith, usage, type CommandSpec, type ParsedCommand } from "./spec.js";
 
-export const COMMANDS: readonly CommandSpec[] = [...nodeCommands, ...channelCommands, ...workCommands, ...netCommands, ...bundleCommands];
+export const COMMANDS: readonly CommandSpec[] = [...nodeCommands, ...channelCommands, ...workCommands, ...netCommands, ...bundleCommands, ...authorityCommands];
 
 export type Parsed = ParsedCommand | { help: true; spec: null };
 
