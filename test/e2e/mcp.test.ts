@@ -155,3 +155,34 @@ describe("authority budgets", () => {
     seeded.close();
   });
 });
+
+describe("tier 2 and expiry", () => {
+  it("tier 2: a draft artifact (an allowed pattern) runs; a final one waits for Andy", async () => {
+    const seeded = await seedSpace(edgeOf(), "mcp-tier2");
+    const george = await mcpClient(seeded.space, await seeded.token(seeded.george));
+    const draft = await call(george, "write_artifact", { title: "Moodboard", content: "burnt film", kind: "draft" });
+    expect(draft.structuredContent).toMatchObject({ status: "success" });
+    const final = await call(george, "write_artifact", { title: "Moodboard", content: "burnt film", kind: "final" });
+    expect(final.structuredContent).toMatchObject({ status: "pending_approval", approver: seeded.andy.did });
+    await george.close();
+    seeded.close();
+  });
+
+  it("an unanswered request expires: the edge's alarm records it in the channel", async () => {
+    const seeded = await seedSpace(edgeOf(), "mcp-expiry");
+    const george = await mcpClient(seeded.space, await seeded.token(seeded.george));
+    const asked = await call(george, "request_approval", {
+      tool: "deploy", params: { env: "prod" }, summary: "deploy the launch page", approver: seeded.andy.did, expiresInSeconds: 1,
+    });
+    expect(asked.structuredContent).toMatchObject({ status: "success" });
+    const request = asked.structuredContent.id as never;
+    // No timer here: the edge's alarm fires at the expiry and its record arrives on Andy's live socket.
+    await seeded.socket.until(() =>
+      seeded.replica.query({ thread: request }).envelopes.some((e) => String((e.envelope.body as { content?: string }).content).startsWith("⏱")),
+    );
+    const record = seeded.replica.query({ thread: request }).envelopes.find((e) => e.envelope.type === "channel.message")!;
+    expect(record.envelope.body).toMatchObject({ toolCalls: [{ tool: "deploy", result: "rejected" }] });
+    await george.close();
+    seeded.close();
+  });
+});
