@@ -38,14 +38,24 @@ export class SpaceDO extends Server<Env> {
   private yjs!: YjsRoom;
   private log!: LogRoom;
   private mcp!: SpaceMcp;
+  /**
+   * Open sockets and what they remember, in memory: a broadcast walks this map instead of
+   * asking the runtime for every socket and deserializing every attachment per message.
+   * Rebuilt from the attachments when the object wakes; attachments are written only when
+   * a memo changes.
+   */
+  private readonly sockets = new Map<string, { conn: Connection<ConnectionMemo>; memo: ConnectionMemo; peer: SocketPeer }>();
 
   override async onStart(): Promise<void> {
     const sql = new DurableObjectSql(this.ctx.storage);
-    const peers = () => [...this.getConnections<ConnectionMemo>()].map((c) => this.peer(c));
-    this.yjs = new YjsRoom(new YUpdateStore(sql), {
-      peers,
-      rememberAwareness: (peer, awareness) => this.remember(peer.id, { awareness }),
-    });
+    for (const conn of this.getConnections<ConnectionMemo>()) this.track(conn, (conn.state as ConnectionMemo | null) ?? null);
+    const peers = () => [...this.sockets.values()].map((entry) => entry.peer);
+    this.yjs = new YjsRoom(
+      new YUpdateStore(sql),
+      { peers, rememberAwareness: (peer, awareness) => this.remember(peer.id, { awareness }) },
+      // A burst of frames becomes one stored row and one frame per peer (see YjsRoom.flush).
+      { schedule: (flush) => void setTimeout(flush, 0) },
+    );
     this.yjs.load();
     const replica = LogReplica.open(sql, this.name as SpaceId);
     const signer = await loadOrCreateSigner(sql);
@@ -71,8 +81,9 @@ export class SpaceDO extends Server<Env> {
 
   override onConnect(conn: Connection<ConnectionMemo>, ctx: ConnectionContext): void {
     const role = new URL(ctx.request.url).searchParams.get("role");
-    conn.setState({ readOnly: role === OBSERVER_ROLE, awareness: {}, logLive: false });
-    this.yjs.onOpen(this.peer(conn));
+    const memo: ConnectionMemo = { readOnly: role === OBSERVER_ROLE, awareness: {}, logLive: false };
+    conn.setState(memo);
+    this.yjs.onOpen(this.track(conn, memo));
   }
 
   override async onMessage(conn: Connection<ConnectionMemo>, message: WSMessage): Promise<void> {
@@ -87,10 +98,12 @@ export class SpaceDO extends Server<Env> {
 
   override onClose(conn: Connection<ConnectionMemo>): void {
     this.yjs.onClose(this.peer(conn));
+    this.sockets.delete(conn.id);
   }
 
   override onError(conn: Connection<ConnectionMemo>): void {
     this.yjs.onClose(this.peer(conn));
+    this.sockets.delete(conn.id);
   }
 
   override async onAlarm(): Promise<void> {
@@ -137,19 +150,28 @@ export class SpaceDO extends Server<Env> {
   }
 
   private remember(connectionId: string, change: Partial<ConnectionMemo>): void {
-    this.getConnection<ConnectionMemo>(connectionId)?.setState((prev) => ({
-      readOnly: prev?.readOnly ?? true,
-      awareness: prev?.awareness ?? {},
-      logLive: prev?.logLive ?? false,
-      ...change,
-    }) as ConnectionMemo);
+    const entry = this.sockets.get(connectionId);
+    if (!entry) return;
+    entry.memo = { ...entry.memo, ...change };
+    entry.conn.setState(entry.memo);
   }
 
+  /** The peer for a socket that spoke; a socket not yet tracked (it outlived a wake) is adopted. */
   private peer(conn: Connection<ConnectionMemo>): SocketPeer {
-    return {
+    return this.sockets.get(conn.id)?.peer ?? this.track(conn, (conn.state as ConnectionMemo | null) ?? null);
+  }
+
+  private track(conn: Connection<ConnectionMemo>, memo: ConnectionMemo | null): SocketPeer {
+    // A socket without a memo is treated as an observer with nothing owned: fail closed.
+    const entry = { conn, memo: memo ?? { readOnly: true, awareness: {}, logLive: false }, peer: undefined as unknown as SocketPeer };
+    entry.peer = {
       id: conn.id,
-      readOnly: conn.state?.readOnly ?? true,
-      live: conn.state?.logLive ?? false,
+      get readOnly() {
+        return entry.memo.readOnly;
+      },
+      get live() {
+        return entry.memo.logLive;
+      },
       send: (frame) => {
         try {
           conn.send(frame);
@@ -158,7 +180,9 @@ export class SpaceDO extends Server<Env> {
         }
       },
       close: (code, reason) => conn.close(code, reason),
-      ownedAwareness: () => (conn.state?.awareness ?? {}) as OwnedAwareness,
+      ownedAwareness: () => entry.memo.awareness,
     };
+    this.sockets.set(conn.id, entry);
+    return entry.peer;
   }
 }

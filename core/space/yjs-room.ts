@@ -43,9 +43,18 @@ export interface RoomHost {
 }
 
 export interface RoomOptions {
-  /** Compact stored history after this many appends (and on load past it). Default 1000. */
+  /** Compact stored history after this many updates (and on load past it). Default 1000. */
   compactEvery?: number;
+  /**
+   * Coalesces updates: `schedule(flush)` runs `flush` soon (the SpaceDO uses a zero-delay
+   * timer, so a burst of frames becomes one stored row and one broadcast frame per peer, as
+   * Hocuspocus merges). Without it every update is stored and broadcast at once.
+   */
+  schedule?: (flush: () => void) => void;
 }
+
+/** Flush at once past this many pending bytes: a merged row stays far under the 2 MB limit. */
+const MAX_PENDING_BYTES = 512 * 1024;
 
 /** Why a frame was refused without closing the socket (sent as y-protocols permission-denied). */
 export const Refusal = {
@@ -61,8 +70,13 @@ export class YjsRoom {
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   /** clientId → id of the peer that owns it. */
   private readonly owners = new Map<number, string>();
+  private readonly schedule: RoomOptions["schedule"];
   private appendsSinceCompaction = 0;
   private readonly compactEvery: number;
+  /** Updates applied to the document but not yet stored or broadcast, with their origins. */
+  private pending: Array<{ update: Uint8Array; from: string | null }> = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
 
   constructor(
     private readonly store: YUpdateStore,
@@ -70,6 +84,7 @@ export class YjsRoom {
     options: RoomOptions = {},
   ) {
     this.compactEvery = options.compactEvery ?? 1000;
+    this.schedule = options.schedule;
     // The server has no local presence and runs no timers: states leave when sockets close.
     this.awareness.setLocalState(null);
     clearInterval((this.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval);
@@ -78,7 +93,8 @@ export class YjsRoom {
   /** Loads stored history and re-adopts the presence of peers that outlived a hibernation. */
   load(): void {
     this.store.loadInto(this.doc);
-    if (this.store.stats().uncompacted > this.compactEvery) this.store.compact();
+    // Load time grows with the number of rows, so that is what triggers a compaction.
+    if (this.store.stats().rows > this.compactEvery) this.store.compact();
     this.doc.on("update", (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin));
     const restored: Array<{ clientId: number; clock: number; state: unknown }> = [];
     for (const peer of this.host.peers()) {
@@ -100,6 +116,8 @@ export class YjsRoom {
   onFrame(peer: RoomPeer, frame: Exclude<ClientFrame, { kind: "log" }>): void {
     switch (frame.kind) {
       case "sync-step1": {
+        // Never hand out state that is not stored yet.
+        this.flush();
         let reply: Uint8Array;
         try {
           reply = Y.encodeStateAsUpdate(this.doc, frame.stateVector);
@@ -147,12 +165,33 @@ export class YjsRoom {
     Y.applyUpdate(this.doc, update, peer);
   }
 
-  /** Durable first, then everyone else; the sender already has it. */
+  /** Queues the update; stored and broadcast together by `flush`. */
   private onDocUpdate(update: Uint8Array, origin: unknown): void {
-    this.store.append(update);
     const from = origin && typeof origin === "object" && "id" in origin ? String((origin as RoomPeer).id) : null;
-    this.broadcast(encodeUpdate(update), from);
-    if (++this.appendsSinceCompaction >= this.compactEvery) {
+    this.pending.push({ update, from });
+    this.pendingBytes += update.byteLength;
+    if (this.schedule === undefined || this.pendingBytes >= MAX_PENDING_BYTES) return this.flush();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      this.schedule(() => this.flush());
+    }
+  }
+
+  /**
+   * Durable first, then everyone else. One update goes to everyone but its sender; a merged
+   * batch goes to everyone (a sender receiving its own edit back is a no-op in Yjs).
+   */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    const merged = batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((p) => p.update));
+    this.store.append(merged, batch.length);
+    this.broadcast(encodeUpdate(merged), batch.length === 1 ? batch[0]!.from : null);
+    this.appendsSinceCompaction += batch.length;
+    if (this.appendsSinceCompaction >= this.compactEvery) {
       this.appendsSinceCompaction = 0;
       this.store.compact();
     }

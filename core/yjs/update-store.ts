@@ -46,12 +46,12 @@ export class YUpdateStore {
     sql.exec(SCHEMA);
   }
 
-  /** Appends one update; returns its row sequence number. */
-  append(update: Uint8Array): number {
+  /** Appends one update (or a merge of `updates` of them); returns its row sequence number. */
+  append(update: Uint8Array, updates = 1): number {
     if (update.byteLength > MAX_ROW_BYTES) {
       throw new RangeError(`a ${update.byteLength}-byte update exceeds the ${MAX_ROW_BYTES}-byte row limit`);
     }
-    const rows = this.sql.exec<{ seq: number }>("INSERT INTO y_updates (data) VALUES (?) RETURNING seq", update);
+    const rows = this.sql.exec<{ seq: number }>("INSERT INTO y_updates (data, updates) VALUES (?, ?) RETURNING seq", update, updates);
     return Number(rows[0]!.seq);
   }
 
