@@ -1,0 +1,109 @@
+/**
+ * `npm run bench [-- <name>… ] [--quick] [--docs]`
+ *
+ * Runs the benchmarks in bench/benchmarks/ against the edge (`wrangler dev`) and its anchors
+ * on loopback. A full run (no names, no --quick) writes bench/results/<date>.json and
+ * rewrites docs/BENCHMARKS.md with the charts in bench/results/charts/. A partial or quick run
+ * writes bench/results/<date>-<names>[-quick].json and prints its tables; add --docs to
+ * render the page from it anyway. `--render <results.json>` re-renders the page from a finished run.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { render } from "./report.mjs";
+import { killAll } from "./lib/servers.mjs";
+import { repoRoot } from "../scripts/edge-dev.mjs";
+
+const ORDER = ["fanout", "throughput", "cold-load", "catch-up", "log-ingest", "memory"];
+
+const args = process.argv.slice(2);
+
+// `--render bench/results/<file>.json`: re-render docs/BENCHMARKS.md from a finished run.
+if (args[0] === "--render") {
+  const { readFileSync } = await import("node:fs");
+  const file = args[1];
+  const page = render(JSON.parse(readFileSync(file, "utf8")), { resultsFile: file, writeCharts: true });
+  writeFileSync(fileURLToPath(new URL("../docs/BENCHMARKS.md", import.meta.url)), page.markdown);
+  console.log(page.summary);
+  process.exit(0);
+}
+const quick = args.includes("--quick");
+const docs = args.includes("--docs");
+const names = args.filter((a) => !a.startsWith("--"));
+for (const n of names) {
+  if (!ORDER.includes(n)) {
+    console.error(`unknown benchmark "${n}"; choose from: ${ORDER.join(", ")}`);
+    process.exit(2);
+  }
+}
+const selected = names.length ? ORDER.filter((n) => names.includes(n)) : ORDER;
+const full = names.length === 0 && !quick;
+
+/**
+ * Which code was measured: the commit, and any uncommitted change outside bench/ (wrangler
+ * bundles the working tree each time the edge starts, so a change made during the run shows
+ * up as a difference between start and end).
+ */
+function provenance() {
+  const git = (...a) => {
+    try {
+      return execFileSync("git", a, { cwd: repoRoot, encoding: "utf8" });
+    } catch {
+      return null;
+    }
+  };
+  const outside = (f) => !f.startsWith("bench/") && f !== "docs/BENCHMARKS.md";
+  const dirty = (git("status", "--porcelain", "--untracked-files=no") ?? "").split("\n").filter(Boolean).map((l) => l.slice(3)).filter(outside);
+  const diff = dirty.length ? git("diff", "HEAD", "--", ...dirty) ?? "" : "";
+  return { commit: git("rev-parse", "--short", "HEAD")?.trim() ?? null, dirty, diffSha1: dirty.length ? createHash("sha1").update(diff).digest("hex").slice(0, 12) : null };
+}
+
+const startedAt = new Date();
+const log = (line) => console.log(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+const results = {
+  startedAt: startedAt.toISOString(),
+  quick,
+  code: { atStart: provenance() },
+  machine: { cpus: availableParallelism(), model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+  benchmarks: {},
+};
+
+try {
+  for (const name of selected) {
+    const mod = await import(`./benchmarks/${name}.mjs`);
+    if (mod.notYet) {
+      results.benchmarks[name] = { title: mod.title, notYet: mod.notYet };
+      log(`${name}: not yet measured (${mod.notYet})`);
+      continue;
+    }
+    log(`${name}: start`);
+    const t0 = performance.now();
+    try {
+      results.benchmarks[name] = { title: mod.title, ...(await mod.run({ quick, log })), seconds: (performance.now() - t0) / 1000 };
+    } catch (error) {
+      log(`${name}: FAILED ${error?.stack ?? error}`);
+      results.benchmarks[name] = { title: mod.title, error: String(error?.message ?? error), seconds: (performance.now() - t0) / 1000 };
+    }
+    log(`${name}: done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  }
+} finally {
+  killAll();
+}
+results.finishedAt = new Date().toISOString();
+results.code.atEnd = provenance();
+results.code.changedDuringRun = JSON.stringify(results.code.atStart) !== JSON.stringify(results.code.atEnd);
+
+const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+const date = startedAt.toISOString().slice(0, 10);
+const file = full ? `${date}.json` : `${date}-${selected.join("+")}${quick ? "-quick" : ""}.json`;
+writeFileSync(`${resultsDir}${file}`, JSON.stringify(results, null, 2) + "\n");
+log(`results: bench/results/${file}`);
+const page = render(results, { resultsFile: `bench/results/${file}`, writeCharts: full || docs });
+console.log(page.summary);
+if (full || docs) {
+  writeFileSync(fileURLToPath(new URL("../docs/BENCHMARKS.md", import.meta.url)), page.markdown);
+  log("page: docs/BENCHMARKS.md");
+}
