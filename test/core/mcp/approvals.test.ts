@@ -89,3 +89,21 @@ describe("approvals at the tool host", () => {
     expect(final).toMatchObject({ kind: "pending", approver: s.andy.did });
   });
 });
+
+describe("tool-level locks", () => {
+  it("a lease holds others off until it is released or expires", async () => {
+    const s = await scene();
+    const michelle: Caller = { ...s.georgeCaller, did: s.andy.did };
+    const lock = toolNamed("acquire_lock")!;
+    const release = toolNamed("release_lock")!;
+    expect(await runTool(s.live, s.georgeCaller, lock, { resource: "brief", leaseSeconds: 60 })).toMatchObject({ kind: "done" });
+    const blocked = await runTool(s.live, michelle, lock, { resource: "brief" });
+    expect(blocked).toMatchObject({ kind: "refused", code: "resource-locked" });
+    expect(blocked.kind === "refused" && blocked.message).toContain(`locked by ${s.george.did}`);
+    expect(await runTool(s.live, michelle, release, { resource: "brief" })).toMatchObject({ kind: "refused", code: "lock-not-held" });
+    expect(await runTool(s.live, s.georgeCaller, release, { resource: "brief" })).toMatchObject({ kind: "done" });
+    expect(await runTool(s.live, michelle, lock, { resource: "brief", leaseSeconds: 1 })).toMatchObject({ kind: "done" });
+    s.tick(1_001);
+    expect(await runTool(s.live, s.georgeCaller, lock, { resource: "brief" })).toMatchObject({ kind: "done" });
+  });
+});
