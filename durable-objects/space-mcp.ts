@@ -52,7 +52,12 @@ export class SpaceMcp {
   /** LogRoom's afterCommit hook: react to committed approval decisions. */
   readonly afterCommit = async (entries: readonly CommitEntry[], write: HostWriter): Promise<void> => {
     await onCommitted(this.host(write), entries, this.once);
-    await this.scheduleExpiry(write);
+    // Only a new request can move the next expiry earlier; skipping the rest keeps a commit
+    // from folding the whole log (expireDue reads the committed view).
+    const replica = this.deps.log().replica;
+    if (entries.some((e) => e.verdict === "accepted" && replica.get(e.id)?.envelope.type === "approval.requested")) {
+      await this.scheduleExpiry(write);
+    }
   };
 
   /** The DO alarm: record expired approval requests, and wake again for the next one. */

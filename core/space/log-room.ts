@@ -139,15 +139,15 @@ export class LogRoom {
 
   private fanOut(ids: readonly EnvelopeId[], exceptPeerId: string | null): void {
     if (ids.length === 0) return;
+    const targets = [...this.host.peers()].filter((peer) => peer.live && peer.id !== exceptPeerId);
+    // Nobody is listening live (an HTTP-only writer, say): do not read back what no one gets.
+    if (targets.length === 0) return;
     const envelopes = ids.flatMap((id) => {
       const stored = this.replica.get(id);
       return stored ? [{ ...stored.envelope, id } as WireEnvelope] : [];
     });
     const frames = [...batches(envelopes)].map((batch) => encodeLogMessage({ t: "log.batch", envelopes: batch, more: false }));
-    for (const peer of this.host.peers()) {
-      if (!peer.live || peer.id === exceptPeerId) continue;
-      for (const frame of frames) peer.send(frame);
-    }
+    for (const peer of targets) for (const frame of frames) peer.send(frame);
   }
 
   private serialized<T>(work: () => T | Promise<T>): Promise<T> {
