@@ -163,6 +163,76 @@ hibernated-space figure can be read from RSS locally. Hocuspocus has no hibernat
 `);
   }
 
+  // 4. catch-up
+  const cu = b["catch-up"];
+  if (cu?.results) {
+    const ten = cu.results.find((r) => r.n === cu.summary.edits);
+    checks.push({
+      name: `catch-up of ${cu.summary.edits / 1000}k offline edits: socket open → edge state equal`,
+      target: "≤ 1 s",
+      value: ten ? `${ms(ten.catchUpMs)} ms` : "—",
+      anchor: ten ? `${ms(ten.floorMs)} ms (floor: in-process diff + apply)` : "—",
+      ratio: ten ? `${f(ratio(ten.catchUpMs, ten.floorMs), 1)}× floor` : "—",
+      verdict: !ten ? "not measured" : ten.catchUpMs <= 1000 ? "PASS" : "MISS",
+    });
+    chart("catch-up.svg", barChart({ title: "Catch-up: socket open → a connected reader has every offline edit", unit: "ms", groups: cu.results.map((r) => `${r.n / 1000}k edits`), series: [
+      { name: "edge", values: cu.results.map((r) => r.catchUpMs) },
+      { name: "floor: diff + apply in process", values: cu.results.map((r) => r.floorMs) },
+    ] }));
+    sections.push(`## 4. Catch-up
+
+A local node makes N edits offline (${cu.params.edits}), then reconnects to the edge's space socket and syncs
+(${cu.params.path}): step 1 with its state vector, step 2 answering the edge's step 1. Time = socket open → a reader that was connected to the
+same space before the node reconnected has applied everything (its text equals the node's); connect (new socket → open) is apart. Fresh client =
+a new socket's connect → synced afterwards (the edge serves the whole document). Bytes = WebSocket payload bytes on the node's socket.
+Floor, same run: \`Y.encodeStateAsUpdate(node, Y.encodeStateVector(empty))\` then \`Y.applyUpdate\` into the empty doc, in process.
+Median of ${cu.params.rounds} rounds, a fresh space each. Through the real CLI (\`commons sync\`) not measured yet.
+
+![catch-up](../bench/results/charts/catch-up.svg)
+
+${table(["edits", "catch-up ms", "connect ms", "node synced ms", "fresh client sync ms", "floor ms", "÷ floor", "bytes node → edge", "bytes edge → node", "document bytes", "offline updates, total bytes"], cu.results.map((r) => [r.n, ms(r.catchUpMs), ms(r.connectMs), ms(r.nodeSyncedMs), ms(r.freshSyncMs), ms(r.floorMs), f(ratio(r.catchUpMs, r.floorMs), 1), r.bytesSent, r.bytesReceived, r.docBytes, r.offlineUpdateBytes]))}
+`);
+  }
+
+  // 5. log-ingest
+  const li = b["log-ingest"];
+  if (li?.cells) {
+    const s = li.summary;
+    checks.push({
+      name: `log ingest (POST /s/:space/log, batches of ${li.params.batch}, best of 1 / 3 posters)`,
+      target: "≥ 50 % of single-core verify rate",
+      value: `${f(s.ingestPerS, 0)} envelopes/s`,
+      anchor: `${f(s.verifyPerS, 0)} verifies/s (floor)`,
+      ratio: `${f(ratio(s.ingestPerS, s.verifyPerS) * 100, 0)} %`,
+      verdict: s.ingestPerS === null ? "not measured" : s.ingestPerS >= 0.5 * s.verifyPerS ? "PASS" : "MISS",
+    });
+    const v = li.verify;
+    sections.push(`## 5. Log ingest
+
+Signed \`channel.message\` envelopes from ${li.params.authors} authors (built with core/log/writer.ts \`createEnvelope\` and \`Ed25519Signer\`, bundled with
+esbuild, all signed before timing) after a \`space.created\` naming them owners and the edge as sequencer, posted to \`POST /s/:space/log\` in batches
+of ${li.params.batch}: by one poster (round-robin over the authors), or by 3 concurrent posters (one per author's chain). A fresh space per cell.
+Rate = accepted ÷ wall time from the first POST to the last response; the sequencer commits inside each request, and \`/log/state\`
+afterwards counted every envelope plus the receipts (frontier column). Floor, same run: \`crypto.subtle.verify\` (Ed25519) awaited one at a time
+in one Node thread over ${v.count} distinct ${v.messageBytes}-byte messages: ${f(v.perS, 0)}/s.
+
+${table(["envelopes", "posters", "accepted/s", "% of verify floor", "accepted", "rejected", "commit receipts", "frontier", "batch p50 ms", "batch p99 ms", "client signing/s"], li.cells.map((c) => [c.n, c.posters, f(c.perS, 0), f(ratio(c.perS, v.perS) * 100, 0), c.accepted, c.rejected, c.commitReceipts, c.frontier, ms(c.batchP50Ms), ms(c.batchP99Ms), f(c.signPerS, 0)]))}
+
+Queries after ingest (${li.params.requests} of each, one at a time): \`?since=<random cursor>&limit=100\` and \`?attention=<first author>\` (every 10th message mentions it; default limit 100).
+1M envelopes: ${li.params.oneMillion}.
+${s.ingestPerS !== null && s.ingestPerS < 0.5 * s.verifyPerS ? `
+Why it misses: a batch of ${li.params.batch} costs ${ms(li.cells.find((c) => c.posters === 1)?.batchP50Ms)} ms (one poster, p50), ${f((li.cells.find((c) => c.posters === 1)?.batchP50Ms ?? 0) / li.params.batch, 2)} ms per envelope against
+${f(1000 / v.perS, 2)} ms for a verify, and concurrent posters do not raise the rate: the space's single write queue serializes the batches.
+Where the rest goes (parsing, canonical JSON and SHA-256 for the id, chain checks, SQLite appends and indexes, the sequencer's receipts, the dev proxy)
+was not profiled in this run.${(() => { const big = li.cells.reduce((m, c) => (c.n > m.n ? c : m), li.cells[0]); const small = li.cells.find((c) => c.posters === big.posters && c.n < big.n); return big && small && big.perS < 0.7 * small.perS ? `
+The rate also falls as the log grows: ${f(small.perS, 0)}/s into ${small.n} envelopes, ${f(big.perS, 0)}/s into ${big.n} (batch p50 ${ms(small.batchP50Ms)} → ${ms(big.batchP50Ms)} ms),
+so some per-batch step costs more with the log's size (not located in this run).` : ""; })()}
+` : ""}
+
+${table(["log size", "since p50 ms", "since p99 ms", "results", "attention p50 ms", "attention p99 ms", "results"], li.queries.map((q) => [q.n, ms(q.since.p50), ms(q.since.p99), f(q.since.meanResults, 0), ms(q.attention.p50), ms(q.attention.p99), f(q.attention.meanResults, 0)]))}
+`);
+  }
+
   for (const name of ["catch-up", "log-ingest"]) {
     const x = b[name];
     if (x?.notYet) {
@@ -180,7 +250,7 @@ hibernated-space figure can be read from RSS locally. Hocuspocus has no hibernat
 
 Generated by \`npm run bench\` (bench/run.mjs) from one run: \`${resultsFile}\`, started ${results.startedAt}
 on ${results.machine.cpus} cores (${results.machine.model}), ${results.machine.memGiB} GiB, Node ${results.machine.node}.
-${codeLine(results.code)} Everything runs on this
+${codeLine(results.code)}${mergedLine(results)} Everything runs on this
 one machine over loopback — servers, and clients in separate processes — so absolute numbers are for comparison inside the run, not capacity
 planning. The edge is \`wrangler dev\` (workerd with local SQLite, plus wrangler's dev proxy in front of it); the anchors are Hocuspocus 4
 (default settings: broadcasts merged per event-loop turn, \`flushDelay: 0\`; and \`flushDelay: false\`: every update broadcast at once, unmerged),
@@ -194,16 +264,28 @@ a JSON file and a summary only; add \`--docs\` to render this page from it).
 ${table(["target", "goal", "edge", "anchor / floor", "ratio", "result"], checks.map((c) => [c.name, c.target, c.value, c.anchor, c.ratio, c.verdict === "PASS" ? "**PASS**" : c.verdict === "MISS" ? "**MISS**" : c.verdict]))}
 ${failed.length ? `\n${failed.join("\n")}\n` : ""}
 ${sections.join("\n")}
-## Not yet measured
-
-${["catch-up", "log-ingest"].map((n) => `- **${b[n]?.title ?? n}**: ${b[n]?.notYet ?? "not in this run"}.`).join("\n")}
-
-Each is a module in \`bench/benchmarks/\`; when its component exists it exports \`run({ quick, log })\` and the runner picks it up.
-
+${notYetSection(b)}
 ${FINDINGS(results)}`;
 
   const summary = checks.map((c) => `${c.verdict.padEnd(16)} ${c.name}: ${c.value} vs ${c.anchor} (${c.target})`).join("\n");
   return { markdown, summary };
+}
+
+function notYetSection(b) {
+  const missing = ["catch-up", "log-ingest"].filter((n) => !b[n] || b[n].notYet);
+  if (!missing.length) return "";
+  return `## Not yet measured
+
+${missing.map((n) => `- **${b[n]?.title ?? n}**: ${b[n]?.notYet ?? "not in this run"}.`).join("\n")}
+
+Each is a module in \`bench/benchmarks/\`; when its component exists it exports \`run({ quick, log })\` and the runner picks it up.
+`;
+}
+
+/** Benchmarks run later and merged into this file with `--merge` (bench/run.mjs). */
+function mergedLine(results) {
+  if (!results.merged?.length) return "";
+  return results.merged.map((m) => ` ${m.names.map((n) => `\`${n}\``).join(" and ")} ${m.names.length > 1 ? "were" : "was"} measured in a later run started ${m.startedAt} (commit \`${m.code?.atStart?.commit}\`${m.code?.atStart?.dirty?.length ? `, uncommitted changes to ${m.code.atStart.dirty.length} file(s) outside bench/, diff sha1 ${m.code.atStart.diffSha1}` : ""}) and merged into this file.`).join("");
 }
 
 function codeLine(code) {

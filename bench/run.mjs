@@ -6,6 +6,9 @@
  * rewrites docs/BENCHMARKS.md with the charts in bench/results/charts/. A partial or quick run
  * writes bench/results/<date>-<names>[-quick].json and prints its tables; add --docs to
  * render the page from it anyway. `--render <results.json>` re-renders the page from a finished run.
+ * `--merge <results.json>` (full sizes only) runs the named benchmarks, replaces their entries in
+ * that finished run's file (noting the later run under `merged`), and re-renders the page from it:
+ * e.g. `npm run bench -- catch-up log-ingest --merge bench/results/2026-11-21.json`.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -31,7 +34,17 @@ if (args[0] === "--render") {
 }
 const quick = args.includes("--quick");
 const docs = args.includes("--docs");
-const names = args.filter((a) => !a.startsWith("--"));
+const mergeAt = args.indexOf("--merge");
+const mergeInto = mergeAt === -1 ? null : args[mergeAt + 1];
+if (mergeAt !== -1 && (!mergeInto || !mergeInto.endsWith(".json"))) {
+  console.error("--merge needs the results file to merge into, e.g. --merge bench/results/2026-11-21.json");
+  process.exit(2);
+}
+if (mergeInto && quick) {
+  console.error("--merge takes full-size runs only (drop --quick)");
+  process.exit(2);
+}
+const names = args.filter((a, i) => !a.startsWith("--") && !(mergeAt !== -1 && i === mergeAt + 1));
 for (const n of names) {
   if (!ORDER.includes(n)) {
     console.error(`unknown benchmark "${n}"; choose from: ${ORDER.join(", ")}`);
@@ -39,7 +52,7 @@ for (const n of names) {
   }
 }
 const selected = names.length ? ORDER.filter((n) => names.includes(n)) : ORDER;
-const full = names.length === 0 && !quick;
+const full = names.length === 0 && !quick && !mergeInto;
 
 /**
  * Which code was measured: the commit, and any uncommitted change outside bench/ (wrangler
@@ -101,6 +114,19 @@ const date = startedAt.toISOString().slice(0, 10);
 const file = full ? `${date}.json` : `${date}-${selected.join("+")}${quick ? "-quick" : ""}.json`;
 writeFileSync(`${resultsDir}${file}`, JSON.stringify(results, null, 2) + "\n");
 log(`results: bench/results/${file}`);
+if (mergeInto) {
+  const { readFileSync } = await import("node:fs");
+  const target = JSON.parse(readFileSync(mergeInto, "utf8"));
+  for (const name of selected) target.benchmarks[name] = results.benchmarks[name];
+  target.merged = [...(target.merged ?? []).filter((m) => !m.names.every((n) => selected.includes(n))), { names: selected, startedAt: results.startedAt, finishedAt: results.finishedAt, code: results.code, machine: results.machine, from: `bench/results/${file}` }];
+  writeFileSync(mergeInto, JSON.stringify(target, null, 2) + "\n");
+  log(`merged ${selected.join(", ")} into ${mergeInto}`);
+  const page = render(target, { resultsFile: mergeInto, writeCharts: true });
+  writeFileSync(fileURLToPath(new URL("../docs/BENCHMARKS.md", import.meta.url)), page.markdown);
+  console.log(page.summary);
+  log("page: docs/BENCHMARKS.md");
+  process.exit(0);
+}
 const page = render(results, { resultsFile: `bench/results/${file}`, writeCharts: full || docs });
 console.log(page.summary);
 if (full || docs) {
