@@ -2,6 +2,7 @@
  * What the replica indexes about an envelope besides its frame, so queries need not parse
  * bodies: the one id it points at (`ref`) and who it asks for attention.
  */
+import { actorOf } from "../views/actor.js";
 import type { Envelope } from "./envelope.js";
 
 /** The id an envelope points at: thread root, work item, request, artifact or branch. */
@@ -31,9 +32,15 @@ export type AttentionKind = "mention" | "approval" | "escalation";
 /**
  * Who an envelope asks for attention (a did, or a role name meaning anyone holding it):
  * mentioned members; the approver of an approval request; whoever a tool call awaiting
- * approval names (an escalation in the channel).
+ * approval names (an escalation in the channel). Never the one it acts for: an envelope a
+ * tool host wrote on X's behalf does not ask X to look at X's own words.
  */
 export function attentionTargets(envelope: Envelope): { target: string; kind: AttentionKind }[] {
+  const actor = actorOf(envelope);
+  return targetsOf(envelope).filter(({ target }) => target !== actor);
+}
+
+function targetsOf(envelope: Envelope): { target: string; kind: AttentionKind }[] {
   if (envelope.type === "approval.requested") return [{ target: envelope.body.approver, kind: "approval" }];
   if (envelope.type !== "channel.message") return [];
   const targets: { target: string; kind: AttentionKind }[] = [];

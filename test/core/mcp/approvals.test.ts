@@ -107,3 +107,13 @@ describe("tool-level locks", () => {
     expect(await runTool(s.live, s.georgeCaller, lock, { resource: "brief" })).toMatchObject({ kind: "done" });
   });
 });
+
+describe("attention and the tool host", () => {
+  it("a message the tool host posted for George mentioning George is not in George's attention; Andy's mention of him is", async () => {
+    const s = await scene();
+    const post = toolNamed("post_message")!;
+    expect(await runTool(s.live, s.georgeCaller, post, { content: "note to self", mentions: [s.george.did] })).toMatchObject({ kind: "done" });
+    const fromAndy = await s.replica.append(s.andy, "channel.message", { content: "over to you", mentions: [s.george.did] });
+    expect(s.replica.query({ attention: s.george.did }).envelopes.map((e) => e.id)).toEqual([fromAndy.id]);
+  });
+});
