@@ -33,14 +33,13 @@ app.get("/", (c) =>
   }),
 );
 
-app.use("/s/:space/*", async (c, next) => {
-  c.set("space", parseSpaceId(c.req.param("space")));
-  await next();
-});
-app.use("/s/:space", async (c, next) => {
-  c.set("space", parseSpaceId(c.req.param("space")));
-  await next();
-});
+// Every space route validates the name once, before anything reaches a Durable Object.
+for (const path of ["/s/:space", "/s/:space/*"]) {
+  app.use(path, async (c, next) => {
+    c.set("space", parseSpaceId(c.req.param("space") ?? ""));
+    await next();
+  });
+}
 
 const toSpace = async (c: { env: Env; req: { raw: Request }; get(key: "space"): SpaceId }) =>
   (await getServerByName(c.env.SPACES, c.get("space"))).fetch(c.req.raw);
