@@ -10,7 +10,7 @@ import { CommonsError } from "../core/errors.js";
 import type { Did } from "../core/identity/did.js";
 import type { Signer } from "../core/identity/signer.js";
 import type { CommitEntry } from "../core/log/sequencer.js";
-import { expireDue, onCommitted, type Once } from "../core/mcp/approvals.js";
+import { acceptedEnvelopes, expireDue, onCommitted, type Once } from "../core/mcp/approvals.js";
 import { sqlOnce } from "../core/mcp/once.js";
 import { buildSpaceMcpServer } from "../core/mcp/server.js";
 import { LockTable, type Caller, type ToolHost } from "../core/mcp/tool-host.js";
@@ -18,6 +18,7 @@ import type { HostWriter, LogRoom } from "../core/space/log-room.js";
 import type { YjsRoom } from "../core/space/yjs-room.js";
 import type { SqlStorage } from "../core/storage/sql.js";
 import { buildView } from "../core/views/build.js";
+import type { SpaceState } from "../core/views/state.js";
 import { authenticate, inspectBody } from "./space-auth.js";
 
 export interface SpaceMcpDeps {
@@ -41,23 +42,20 @@ export class SpaceMcp {
 
   async fetch(request: Request): Promise<Response> {
     checkHostAndOrigin(request, this.deps.allowedHosts);
-    const state = buildView(this.deps.log().replica.since(0)).committed;
-    const caller = await authenticate(request, this.deps.space, state);
-    await inspectBody(request);
     const host = this.host((type, body) => this.deps.log().write(type, body));
+    const caller = await authenticate(request, this.deps.space, host.committed());
+    await inspectBody(request);
     const handler = createMcpHandler(() => buildSpaceMcpServer(host, caller), { legacy: "stateless", responseMode: "json" });
     return handler.fetch(request, { authInfo: { token: "", clientId: caller.did, scopes: [...caller.tools], extra: { caller } } });
   }
 
   /** LogRoom's afterCommit hook: react to committed approval decisions. */
   readonly afterCommit = async (entries: readonly CommitEntry[], write: HostWriter): Promise<void> => {
-    await onCommitted(this.host(write), entries, this.once);
+    const accepted = acceptedEnvelopes(this.deps.log(), entries);
+    await onCommitted(this.host(write), accepted, this.once);
     // Only a new request can move the next expiry earlier; skipping the rest keeps a commit
     // from folding the whole log (expireDue reads the committed view).
-    const replica = this.deps.log().replica;
-    if (entries.some((e) => e.verdict === "accepted" && replica.get(e.id)?.envelope.type === "approval.requested")) {
-      await this.scheduleExpiry(write);
-    }
+    if (accepted.some((e) => e.envelope.type === "approval.requested")) await this.scheduleExpiry(write);
   };
 
   /** The DO alarm: record expired approval requests, and wake again for the next one. */
@@ -70,14 +68,22 @@ export class SpaceMcp {
     if (next !== null) this.deps.setAlarm(next);
   }
 
+  /**
+   * A tool host for one request or one commit hook. The committed view is folded at most
+   * once until the host writes (authentication, the tier decision and reads share it).
+   */
   private host(write: HostWriter): ToolHost {
     const deps = this.deps;
+    let committed: SpaceState | undefined;
     return {
       space: deps.space,
       replica: deps.log().replica,
       hostDid: deps.signer.did as Did,
-      committed: () => buildView(deps.log().replica.since(0)).committed,
-      write,
+      committed: () => (committed ??= buildView(deps.log().replica.since(0)).committed),
+      write: (type, body) => {
+        committed = undefined;
+        return write(type, body);
+      },
       presence: () => deps.yjs().presence(),
       now: () => Date.now(),
       locks: this.locks,

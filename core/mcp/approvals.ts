@@ -7,18 +7,25 @@
 import type { Did } from "../identity/did.js";
 import type { EnvelopeId } from "../log/ids.js";
 import type { CommitEntry } from "../log/sequencer.js";
+import type { LogEntry } from "../views/causal.js";
 import { executeApproved } from "./run-tool.js";
 import { toolNamed } from "./tools.js";
 import type { ToolHost } from "./tool-host.js";
 
 export type Once = (key: string, action: () => Promise<void>) => Promise<void>;
 
-/** Reacts to freshly committed entries. */
-export async function onCommitted(host: ToolHost, entries: readonly CommitEntry[], once: Once): Promise<void> {
-  for (const entry of entries) {
-    if (entry.verdict !== "accepted") continue;
-    const stored = host.replica.get(entry.id);
-    if (stored?.envelope.type !== "approval.decided") continue;
+/** The accepted envelopes of a sequencing run, read once for every watcher that needs them. */
+export function acceptedEnvelopes(host: Pick<ToolHost, "replica">, entries: readonly CommitEntry[]): LogEntry[] {
+  return entries.flatMap((entry) => {
+    const stored = entry.verdict === "accepted" ? host.replica.get(entry.id) : undefined;
+    return stored ? [{ id: stored.id, envelope: stored.envelope }] : [];
+  });
+}
+
+/** Reacts to freshly committed, accepted envelopes (see `acceptedEnvelopes`). */
+export async function onCommitted(host: ToolHost, accepted: readonly LogEntry[], once: Once): Promise<void> {
+  for (const stored of accepted) {
+    if (stored.envelope.type !== "approval.decided") continue;
     const body = stored.envelope.body;
     const request = host.committed().approvals.get(body.request);
     if (!request) continue;

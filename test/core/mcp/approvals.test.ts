@@ -9,7 +9,7 @@ import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { parseSpaceId } from "../../../core/ids.js";
 import { LogReplica } from "../../../core/log/replica.js";
 import { Sequencer } from "../../../core/log/sequencer.js";
-import { expireDue, onCommitted } from "../../../core/mcp/approvals.js";
+import { acceptedEnvelopes, expireDue, onCommitted } from "../../../core/mcp/approvals.js";
 import { sqlOnce } from "../../../core/mcp/once.js";
 import { runTool } from "../../../core/mcp/run-tool.js";
 import { LockTable, type Caller, type ToolHost } from "../../../core/mcp/tool-host.js";
@@ -28,7 +28,7 @@ async function scene() {
   const committed = () => buildView(replica.since(0)).committed;
   const room: LogRoom = new LogRoom(replica, new Sequencer(replica, edge, { now: () => clock }), { peers: () => [], setLive: () => undefined }, {
     signer: edge,
-    afterCommit: (entries, write) => onCommitted(host(write), entries, once),
+    afterCommit: (entries, write) => onCommitted(host(write), acceptedEnvelopes({ replica }, entries), once),
   });
   const host = (write: ToolHost["write"]): ToolHost => ({
     space, replica, hostDid: edge.did, committed, write, now: () => clock, locks: new LockTable(),
@@ -76,7 +76,9 @@ describe("approvals at the tool host", () => {
     const index = s.replica.status(decision);
     if (index.state !== "committed") throw new Error("expected committed");
     for (let i = 0; i < 3; i++) {
-      await s.room.exclusive((write) => onCommitted(s.host(write), [{ id: decision, index: index.index, verdict: "accepted" }], s.once));
+      await s.room.exclusive((write) =>
+        onCommitted(s.host(write), acceptedEnvelopes(s, [{ id: decision, index: index.index, verdict: "accepted" }]), s.once),
+      );
     }
     expect([...s.committed().work.values()]).toHaveLength(1);
   });
