@@ -3,7 +3,7 @@
  * 401/403 and a specific code, malformed JSON-RPC gets the protocol's error codes, never a
  * 500, and nothing lands in the log.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueCapability } from "../../core/auth/capability.js";
 import { encodeBase64url } from "../../core/identity/encoding.js";
 import { Ed25519Signer } from "../../core/identity/signer.js";
@@ -12,7 +12,10 @@ import { seedSpace, type SeededSpace } from "../support/seed-space.js";
 
 const edgeOf = useEdge();
 let seeded: SeededSpace;
-const ready = (async () => undefined)();
+beforeAll(async () => {
+  seeded = await seedSpace(edgeOf(), "mcp-attacks");
+});
+afterAll(() => seeded?.close());
 
 const rpc = (method: string, params: Record<string, unknown> = {}, id: number | null = 1) => ({ jsonrpc: "2.0", id, method, params });
 const toolsCall = (name: string, args: Record<string, unknown>) => rpc("tools/call", { name, arguments: args });
@@ -47,12 +50,6 @@ async function hmacSign(input: string, secret: Uint8Array): Promise<string> {
 }
 
 describe("token attacks on /s/:space/mcp", () => {
-  it.each([["setup"]])("%s", async () => {
-    await ready;
-    seeded = await seedSpace(edgeOf(), "mcp-attacks");
-    expect(seeded.committed().members.size).toBe(3);
-  });
-
   const refusedWith = async (token: string | null, status: number, code: string, body: unknown = rpc("tools/list")) => {
     const countBefore = seeded.replica.count();
     const res = await post(token, body);
