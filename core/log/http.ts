@@ -43,7 +43,7 @@ function invalid(code: string, error: z.ZodError, what: string): CommonsError {
 export function parseLogQuery(params: URLSearchParams): LogQuery {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of params) {
-    if (key === "type") (raw.type as string[] | undefined)?.push(value) ?? (raw.type = [value]);
+    if (key === "type") raw.type = [...((raw.type as string[] | undefined) ?? []), value];
     else if (key in raw) throw new CommonsError("invalid-query", `${key} is given twice: give it once`, { status: 400 });
     else raw[key] = value;
   }

@@ -22,6 +22,12 @@ describe("GET /s/:space/log", () => {
     expect(state.count).toBe(0);
   });
 
+  it("accepts a repeated type filter", async () => {
+    const res = await call(`/s/${freshSpace("types")}/log?type=work.created&type=work.claimed&limit=10`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ envelopes: [], nextCursor: 0, hasMore: false });
+  });
+
   for (const [query, field] of [
     ["since=-1", "since"],
     ["since=abc", "since"],
