@@ -29,6 +29,12 @@ interface ConnectionMemo {
   logLive: boolean;
 }
 
+interface TrackedSocket {
+  conn: Connection<ConnectionMemo>;
+  memo: ConnectionMemo;
+  peer: SocketPeer;
+}
+
 /** `?role=observer` on the socket URL opens a read-only connection. */
 export const OBSERVER_ROLE = "observer";
 
@@ -44,7 +50,10 @@ export class SpaceDO extends Server<Env> {
    * Rebuilt from the attachments when the object wakes; attachments are written only when
    * a memo changes.
    */
-  private readonly sockets = new Map<string, { conn: Connection<ConnectionMemo>; memo: ConnectionMemo; peer: SocketPeer }>();
+  private readonly sockets = new Map<string, TrackedSocket>();
+  /** The same entries by socket object: a message is routed without touching its attachment. */
+  private readonly bySocket = new WeakMap<WebSocket, TrackedSocket>();
+  private started = false;
 
   override async onStart(): Promise<void> {
     const sql = new DurableObjectSql(this.ctx.storage);
@@ -53,8 +62,9 @@ export class SpaceDO extends Server<Env> {
     this.yjs = new YjsRoom(
       new YUpdateStore(sql),
       { peers, rememberAwareness: (peer, awareness) => this.remember(peer.id, { awareness }) },
-      // A burst of frames becomes one stored row and one frame per peer (see YjsRoom.flush).
-      { schedule: (flush) => void setTimeout(flush, 0) },
+      // A lone update is stored and sent before this event ends; a burst of frames becomes one
+      // stored row and one frame per peer (see RoomOptions.schedule and YjsRoom.flush).
+      { schedule: (flush, { quiet }) => (quiet ? queueMicrotask(flush) : void setTimeout(flush, 0)) },
     );
     this.yjs.load();
     const replica = LogReplica.open(sql, this.name as SpaceId);
@@ -77,6 +87,7 @@ export class SpaceDO extends Server<Env> {
     );
     // Envelopes may have arrived while this replica could not commit (a hand-over, a crash).
     await this.log.commitPending();
+    this.started = true;
   }
 
   override onConnect(conn: Connection<ConnectionMemo>, ctx: ConnectionContext): void {
@@ -86,24 +97,32 @@ export class SpaceDO extends Server<Env> {
     this.yjs.onOpen(this.track(conn, memo));
   }
 
+  /**
+   * The per-message hot path. partyserver reads (structured-clone deserializes) the socket's
+   * attachment and awaits its initialization on every message; a socket this instance
+   * already tracks goes straight to its room. Anything else (the first message after a wake)
+   * takes partyserver's path, which starts the object and adopts the socket.
+   */
+  override async webSocketMessage(ws: WebSocket, message: WSMessage): Promise<void> {
+    const entry = this.started ? this.bySocket.get(ws) : undefined;
+    if (entry === undefined) return super.webSocketMessage(ws, message);
+    try {
+      await routeFrame(entry.peer, toBytes(message), this.yjs, this.log);
+    } catch (error) {
+      console.error(`SpaceDO ${this.name} webSocketMessage:`, error);
+    }
+  }
+
   override async onMessage(conn: Connection<ConnectionMemo>, message: WSMessage): Promise<void> {
-    const data =
-      typeof message === "string"
-        ? message
-        : message instanceof ArrayBuffer
-          ? new Uint8Array(message)
-          : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
-    await routeFrame(this.peer(conn), data, this.yjs, this.log);
+    await routeFrame(this.peer(conn), toBytes(message), this.yjs, this.log);
   }
 
   override onClose(conn: Connection<ConnectionMemo>): void {
-    this.yjs.onClose(this.peer(conn));
-    this.sockets.delete(conn.id);
+    this.forget(conn);
   }
 
   override onError(conn: Connection<ConnectionMemo>): void {
-    this.yjs.onClose(this.peer(conn));
-    this.sockets.delete(conn.id);
+    this.forget(conn);
   }
 
   override async onAlarm(): Promise<void> {
@@ -161,9 +180,15 @@ export class SpaceDO extends Server<Env> {
     return this.sockets.get(conn.id)?.peer ?? this.track(conn, (conn.state as ConnectionMemo | null) ?? null);
   }
 
+  private forget(conn: Connection<ConnectionMemo>): void {
+    this.yjs.onClose(this.peer(conn));
+    this.sockets.delete(conn.id);
+    this.bySocket.delete(conn);
+  }
+
   private track(conn: Connection<ConnectionMemo>, memo: ConnectionMemo | null): SocketPeer {
     // A socket without a memo is treated as an observer with nothing owned: fail closed.
-    const entry = { conn, memo: memo ?? { readOnly: true, awareness: {}, logLive: false }, peer: undefined as unknown as SocketPeer };
+    const entry: TrackedSocket = { conn, memo: memo ?? { readOnly: true, awareness: {}, logLive: false }, peer: undefined as unknown as SocketPeer };
     entry.peer = {
       id: conn.id,
       get readOnly() {
@@ -183,6 +208,15 @@ export class SpaceDO extends Server<Env> {
       ownedAwareness: () => entry.memo.awareness,
     };
     this.sockets.set(conn.id, entry);
+    // partyserver's Connection is the WebSocket itself, given its extra fields.
+    this.bySocket.set(conn, entry);
     return entry.peer;
   }
 }
+
+const toBytes = (message: WSMessage): Uint8Array | string =>
+  typeof message === "string"
+    ? message
+    : message instanceof ArrayBuffer
+      ? new Uint8Array(message)
+      : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);

@@ -46,11 +46,18 @@ export interface RoomOptions {
   /** Compact stored history after this many updates (and on load past it). Default 1000. */
   compactEvery?: number;
   /**
-   * Coalesces updates: `schedule(flush)` runs `flush` soon (the SpaceDO uses a zero-delay
-   * timer, so a burst of frames becomes one stored row and one broadcast frame per peer, as
-   * Hocuspocus merges). Without it every update is stored and broadcast at once.
+   * Coalesces updates. `schedule(flush, { quiet })` runs `flush` soon. `quiet` says the update
+   * came after a pause of at least `quietMs`: nothing else is arriving, so a host should flush
+   * at the end of the current turn (the SpaceDO uses a microtask: a zero-delay timer costs over
+   * a millisecond in workerd). Otherwise a burst is under way and a host should wait a turn
+   * (the SpaceDO uses a zero-delay timer) so the burst becomes one stored row and one frame
+   * per peer, as Hocuspocus merges. Without `schedule` every update is stored and sent at once.
    */
-  schedule?: (flush: () => void) => void;
+  schedule?: (flush: () => void, hint: { quiet: boolean }) => void;
+  /** Milliseconds of silence before an update counts as quiet. Default 2 (clocks may tick in whole ms). */
+  quietMs?: number;
+  /** The clock for `quietMs`. Default `performance.now`. */
+  now?: () => number;
 }
 
 /** Flush at once past this many pending bytes: a merged row stays far under the 2 MB limit. */
@@ -71,12 +78,18 @@ export class YjsRoom {
   /** clientId → id of the peer that owns it. */
   private readonly owners = new Map<number, string>();
   private readonly schedule: RoomOptions["schedule"];
+  private readonly quietMs: number;
+  private readonly now: () => number;
+  private lastArrival = Number.NEGATIVE_INFINITY;
   private appendsSinceCompaction = 0;
   private readonly compactEvery: number;
-  /** Updates applied to the document but not yet stored or broadcast, with their origins. */
-  private pending: Array<{ update: Uint8Array; from: string | null }> = [];
+  /** Validated updates from peers, not yet applied, stored or broadcast. */
+  private pending: Array<{ update: Uint8Array; from: string }> = [];
   private pendingBytes = 0;
+  /** Changes the document made (its own `update` events) since the last flush stored them. */
+  private changes: Uint8Array[] = [];
   private flushScheduled = false;
+  private flushing = false;
 
   constructor(
     private readonly store: YUpdateStore,
@@ -85,6 +98,8 @@ export class YjsRoom {
   ) {
     this.compactEvery = options.compactEvery ?? 1000;
     this.schedule = options.schedule;
+    this.quietMs = options.quietMs ?? 2;
+    this.now = options.now ?? (() => performance.now());
     // The server has no local presence and runs no timers: states leave when sockets close.
     this.awareness.setLocalState(null);
     clearInterval((this.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval);
@@ -95,7 +110,11 @@ export class YjsRoom {
     this.store.loadInto(this.doc);
     // Load time grows with the number of rows, so that is what triggers a compaction.
     if (this.store.stats().rows > this.compactEvery) this.store.compact();
-    this.doc.on("update", (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin));
+    this.doc.on("update", (update: Uint8Array) => {
+      this.changes.push(update);
+      // A change made on the document directly (not by a flush) is stored and sent the same way.
+      if (!this.flushing) this.requestFlush();
+    });
     const restored: Array<{ clientId: number; clock: number; state: unknown }> = [];
     for (const peer of this.host.peers()) {
       for (const [id, entry] of Object.entries(peer.ownedAwareness())) {
@@ -157,39 +176,59 @@ export class YjsRoom {
       return;
     }
     try {
-      // Parse the whole update before integrating any of it, so garbage is refused whole.
+      // Parse the whole update before queueing it, so garbage is refused whole and alone.
       Y.decodeUpdate(update);
     } catch {
       return this.refuse(peer, { code: "frame-malformed", message: "update is not a valid Yjs update", closeCode: 1007 });
     }
-    Y.applyUpdate(this.doc, update, peer);
+    this.pending.push({ update, from: peer.id });
+    this.pendingBytes += update.byteLength;
+    this.requestFlush();
   }
 
-  /** Queues the update; stored and broadcast together by `flush`. */
-  private onDocUpdate(update: Uint8Array, origin: unknown): void {
-    const from = origin && typeof origin === "object" && "id" in origin ? String((origin as RoomPeer).id) : null;
-    this.pending.push({ update, from });
-    this.pendingBytes += update.byteLength;
+  private requestFlush(): void {
+    const now = this.now();
+    const quiet = now - this.lastArrival >= this.quietMs;
+    this.lastArrival = now;
     if (this.schedule === undefined || this.pendingBytes >= MAX_PENDING_BYTES) return this.flush();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      this.schedule(() => this.flush());
+      this.schedule(() => this.flush(), { quiet });
     }
   }
 
   /**
-   * Durable first, then everyone else. One update goes to everyone but its sender; a merged
-   * batch goes to everyone (a sender receiving its own edit back is a no-op in Yjs).
+   * Applies what the peers sent, then stores what changed, then tells everyone else.
+   *
+   * A burst is applied in one Yjs transaction, so the document integrates it and encodes
+   * the change once (one transaction per update was most of the edge's cost in a burst).
+   * What is stored and sent is the document's own change, not the raw frames: a duplicate
+   * or already-known update stores and sends nothing. One peer's lone update goes to
+   * everyone but that peer; a merged change goes to everyone (receiving one's own edit back
+   * is a no-op in Yjs).
    */
   flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    const merged = batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((p) => p.update));
-    this.store.append(merged, batch.length);
-    this.broadcast(encodeUpdate(merged), batch.length === 1 ? batch[0]!.from : null);
+    if (batch.length > 0) {
+      this.flushing = true;
+      try {
+        Y.transact(this.doc, () => {
+          for (const { update } of batch) Y.applyUpdate(this.doc, update);
+        });
+      } finally {
+        this.flushing = false;
+      }
+    }
+    const changes = this.changes;
+    this.changes = [];
+    if (changes.length === 0) return;
+    const merged = changes.length === 1 ? changes[0]! : Y.mergeUpdates(changes);
+    this.store.append(merged, Math.max(batch.length, 1));
+    const soleSender = batch.length === 1 && changes.length === 1 ? batch[0]!.from : null;
+    this.broadcast(encodeUpdate(merged), soleSender);
     this.appendsSinceCompaction += batch.length;
     if (this.appendsSinceCompaction >= this.compactEvery) {
       this.appendsSinceCompaction = 0;
