@@ -35,8 +35,17 @@ export function publicKeyFromDid(text: string): Uint8Array<ArrayBuffer> | null {
 }
 
 export function isDid(text: string): text is Did {
-  return publicKeyFromDid(text) !== null;
+  if (knownDids.has(text)) return true;
+  if (publicKeyFromDid(text) === null) return false;
+  if (knownDids.size >= KNOWN_DID_LIMIT) knownDids.clear();
+  knownDids.add(text);
+  return true;
 }
+
+// Every envelope's author (and every mention) is checked by decoding its base58: a space has
+// few authors, so remember the ones that passed. Bounded like the key cache below.
+const KNOWN_DID_LIMIT = 10_000;
+const knownDids = new Set<string>();
 
 /** Parses an Ed25519 did:key from untrusted input; throws `invalid-did` (400) otherwise. */
 export function parseDid(text: string): Did {

@@ -19,10 +19,10 @@ import type { Signer } from "../identity/signer.js";
 import type { SpaceId } from "../ids.js";
 import type { SqlStorage } from "../storage/sql.js";
 import type { RejectionCode } from "./codes.js";
+import { BatchAppender, heldAmong } from "./append.js";
 import { COMMIT_RELEVANT_TYPES, CommitResolver, type CommitStatus } from "./commits.js";
 import type { Envelope } from "./envelope.js";
 import type { EnvelopeId, VersionVector } from "./ids.js";
-import { attentionTargets, envelopeRef } from "./indexing.js";
 import { runQuery, type LogQuery, type LogQueryResult } from "./query.js";
 import { ensureLogSchema } from "./schema.js";
 import { SEQUENCER_META_TYPES, type BodyOf, type EnvelopeType } from "./types/index.js";
@@ -87,16 +87,27 @@ export class LogReplica {
 
   /** Verifies and appends a batch; one result per item, in order. */
   async ingest(batch: readonly unknown[]): Promise<IngestResult[]> {
-    const checked = await Promise.all(batch.map((raw) => this.verify(raw)));
-    const accepted: IdentifiedEnvelope[] = [];
-    const results = this.sql.transaction(() =>
-      checked.map((check): IngestResult => {
-        if (!check.ok) return { ...(check.id === undefined ? {} : { id: check.id }), status: "rejected", code: check.code, message: check.message };
-        const result = this.appendVerified(check.value);
-        if (result.status === "accepted") accepted.push(check.value);
-        return result;
+    const identified = await Promise.all(batch.map((raw) => identifyEnvelope(raw, this.space)));
+    // Already held: byte-identical to an envelope verified on arrival, no need to verify again.
+    const held = heldAmong(this.sql, identified.flatMap((r) => (r.ok ? [r.value.id] : [])));
+    const checked = await Promise.all(
+      identified.map(async (r): Promise<IdentifyResult> => {
+        if (!r.ok || held.has(r.value.id)) return r;
+        return (await hasValidSignature(r.value)) ? r : badSignature(r.value.id);
       }),
     );
+    const accepted: IdentifiedEnvelope[] = [];
+    const results = this.sql.transaction(() => {
+      const appender = new BatchAppender(this.sql);
+      const out = checked.map((check): IngestResult => {
+        if (!check.ok) return { ...(check.id === undefined ? {} : { id: check.id }), status: "rejected", code: check.code, message: check.message };
+        const result = appender.append(check.value);
+        if (result.status === "accepted") accepted.push(check.value);
+        return result;
+      });
+      appender.finish();
+      return out;
+    });
     // Only after the transaction committed: memory must never run ahead of storage.
     for (const item of accepted) {
       if (COMMIT_RELEVANT_TYPES.has(item.envelope.type)) this.commits.add(item.id, item.envelope);
@@ -212,78 +223,8 @@ export class LogReplica {
       .map((row) => ({ id: row.id as EnvelopeId, conflictsWith: row.conflicts_with as EnvelopeId, envelope: JSON.parse(row.text) as Envelope }));
   }
 
-  private async verify(raw: unknown): Promise<IdentifyResult> {
-    const identified = await identifyEnvelope(raw, this.space);
-    if (!identified.ok) return identified;
-    // Already held: byte-identical to an envelope verified on arrival, no need to verify again.
-    if (this.has(identified.value.id)) return identified;
-    if (!(await hasValidSignature(identified.value))) return badSignature(identified.value.id);
-    return identified;
-  }
-
   private authorRow(author: string): AuthorRow | undefined {
     return this.sql.exec<AuthorRow>(`SELECT last_seq, last_id, last_hlc, forked FROM log_authors WHERE author = ?`, author)[0];
-  }
-
-  /** The stateful checks and the append; runs inside the ingest transaction. */
-  private appendVerified({ id, envelope, signedText }: IdentifiedEnvelope): IngestResult {
-    const reject = (code: RejectionCode, message: string): IngestResult => ({ id, status: "rejected", code, message });
-    const tip = this.authorRow(envelope.author);
-    const lastSeq = tip === undefined ? 0 : Number(tip.last_seq);
-    if (envelope.seq <= lastSeq) {
-      const held = this.sql.exec<{ id: string }>(`SELECT id FROM log_envelopes WHERE author = ? AND seq = ?`, envelope.author, envelope.seq)[0];
-      if (held?.id === id) return { id, status: "duplicate" };
-      this.sql.exec(
-        `INSERT OR IGNORE INTO log_forks (id, author, seq, conflicts_with, text) VALUES (?, ?, ?, ?, ?)`,
-        id, envelope.author, envelope.seq, held?.id ?? "", signedText,
-      );
-      this.sql.exec(`UPDATE log_authors SET forked = 1 WHERE author = ?`, envelope.author);
-      return reject("envelope-fork", `${envelope.author} already signed seq ${envelope.seq} as ${held?.id}; both are kept as evidence.`);
-    }
-    if (envelope.seq > lastSeq + 1) {
-      return reject("envelope-seq-gap", `Holding seq ${lastSeq} of ${envelope.author}, got seq ${envelope.seq}: send seq ${lastSeq + 1} first.`);
-    }
-    if (envelope.prev !== (tip?.last_id ?? null)) {
-      return reject("envelope-prev-mismatch", `prev is ${envelope.prev} but ${envelope.author}'s seq ${lastSeq} here is ${tip?.last_id}.`);
-    }
-    if (tip !== undefined && envelope.hlc <= tip.last_hlc) {
-      return reject("envelope-hlc-regressed", `hlc ${envelope.hlc} is not after prev's ${tip.last_hlc}.`);
-    }
-    const missing: string[] = [];
-    for (const dep of envelope.deps) {
-      const held = this.sql.exec<{ hlc: string }>(`SELECT hlc FROM log_envelopes WHERE id = ?`, dep)[0];
-      if (held === undefined) missing.push(dep);
-      else if (envelope.hlc <= held.hlc) return reject("envelope-hlc-regressed", `hlc ${envelope.hlc} is not after dep ${dep}'s ${held.hlc}.`);
-    }
-    if (missing.length > 0) {
-      return reject("envelope-deps-missing", `${missing.length} dep(s) not held here, e.g. ${missing[0]}: send them first.`);
-    }
-    if (envelope.type === "space.created") {
-      const genesis = this.sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'genesis'`)[0]?.value;
-      if (genesis !== undefined) return reject("envelope-genesis-conflict", `This space was created by ${genesis}.`);
-      if (envelope.seq !== 1 || envelope.deps.length > 0 || !envelope.body.owners.includes(envelope.author)) {
-        return reject("envelope-malformed", "space.created must be its author's first envelope, with no deps, by one of its owners.");
-      }
-      this.sql.exec(`INSERT INTO log_meta (key, value) VALUES ('genesis', ?)`, id);
-    }
-    const ref = envelopeRef(envelope);
-    const [inserted] = this.sql.exec<{ arrival: number }>(
-      `INSERT INTO log_envelopes (id, author, seq, type, hlc, ref, text) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING arrival`,
-      id, envelope.author, envelope.seq, envelope.type, envelope.hlc, ref, signedText,
-    );
-    const arrival = Number(inserted!.arrival);
-    this.sql.exec(
-      `INSERT INTO log_authors (author, last_seq, last_id, last_hlc) VALUES (?, ?, ?, ?)
-       ON CONFLICT (author) DO UPDATE SET last_seq = excluded.last_seq, last_id = excluded.last_id, last_hlc = excluded.last_hlc`,
-      envelope.author, envelope.seq, id, envelope.hlc,
-    );
-    if (envelope.prev !== null) this.sql.exec(`DELETE FROM log_heads WHERE id = ?`, envelope.prev);
-    for (const dep of envelope.deps) this.sql.exec(`DELETE FROM log_heads WHERE id = ?`, dep);
-    this.sql.exec(`INSERT INTO log_heads (id) VALUES (?)`, id);
-    for (const { target, kind } of attentionTargets(envelope)) {
-      this.sql.exec(`INSERT OR IGNORE INTO log_attention (target, arrival, kind) VALUES (?, ?, ?)`, target, arrival, kind);
-    }
-    return { id, status: "accepted" };
   }
 }
 

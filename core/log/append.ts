@@ -1,0 +1,146 @@
+/**
+ * The stateful half of ingest: chain, fork, hlc and dep checks against what the replica
+ * holds, and the append. One `BatchAppender` lives for one ingest transaction.
+ *
+ * Why a batch object rather than statements per envelope: a batch of 256 envelopes from a
+ * few authors would otherwise read and rewrite the same author row and the same heads 256
+ * times. The appender keeps each touched author's tip, the heads added and removed, and the
+ * hlc of every envelope appended so far in memory, and writes authors and heads once in
+ * `finish()`, inside the same transaction. The envelope rows (and their attention index) are
+ * still inserted one by one, as they are accepted, because `arrival` is their order.
+ */
+import type { SqlStorage } from "../storage/sql.js";
+import type { RejectionCode } from "./codes.js";
+import type { EnvelopeId } from "./ids.js";
+import { attentionTargets, envelopeRef } from "./indexing.js";
+import type { IngestResult } from "./replica.js";
+import type { IdentifiedEnvelope } from "./verify.js";
+
+interface Tip {
+  seq: number;
+  id: string;
+  hlc: string;
+  /** Changed in this batch, so `finish()` must write it. */
+  dirty: boolean;
+}
+
+/** SQLite on Durable Objects binds at most 100 parameters per statement. */
+const MAX_BOUND = 100;
+
+/** Which of `ids` the log already holds, in as few statements as the parameter limit allows. */
+export function heldAmong(sql: SqlStorage, ids: readonly string[]): Set<string> {
+  const held = new Set<string>();
+  for (let i = 0; i < ids.length; i += MAX_BOUND) {
+    const chunk = ids.slice(i, i + MAX_BOUND);
+    const rows = sql.exec<{ id: string }>(`SELECT id FROM log_envelopes WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk);
+    for (const row of rows) held.add(row.id);
+  }
+  return held;
+}
+
+export class BatchAppender {
+  private readonly tips = new Map<string, Tip | null>();
+  /** hlc of every envelope appended in this batch, for dep checks without a read. */
+  private readonly appended = new Map<string, string>();
+  private readonly headsAdded = new Set<string>();
+  private readonly headsRemoved = new Set<string>();
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Checks one verified envelope against the log and appends it if it fits. */
+  append({ id, envelope, signedText }: IdentifiedEnvelope): IngestResult {
+    const reject = (code: RejectionCode, message: string): IngestResult => ({ id, status: "rejected", code, message });
+    const tip = this.tip(envelope.author);
+    const lastSeq = tip?.seq ?? 0;
+    if (envelope.seq <= lastSeq) {
+      const held = this.sql.exec<{ id: string }>(`SELECT id FROM log_envelopes WHERE author = ? AND seq = ?`, envelope.author, envelope.seq)[0];
+      if (held?.id === id) return { id, status: "duplicate" };
+      this.sql.exec(
+        `INSERT OR IGNORE INTO log_forks (id, author, seq, conflicts_with, text) VALUES (?, ?, ?, ?, ?)`,
+        id, envelope.author, envelope.seq, held?.id ?? "", signedText,
+      );
+      // The author's row may so far exist only here: write it before marking it.
+      this.writeTips();
+      this.sql.exec(`UPDATE log_authors SET forked = 1 WHERE author = ?`, envelope.author);
+      return reject("envelope-fork", `${envelope.author} already signed seq ${envelope.seq} as ${held?.id}; both are kept as evidence.`);
+    }
+    if (envelope.seq > lastSeq + 1) {
+      return reject("envelope-seq-gap", `Holding seq ${lastSeq} of ${envelope.author}, got seq ${envelope.seq}: send seq ${lastSeq + 1} first.`);
+    }
+    if (envelope.prev !== (tip?.id ?? null)) {
+      return reject("envelope-prev-mismatch", `prev is ${envelope.prev} but ${envelope.author}'s seq ${lastSeq} here is ${tip?.id}.`);
+    }
+    if (tip && envelope.hlc <= tip.hlc) {
+      return reject("envelope-hlc-regressed", `hlc ${envelope.hlc} is not after prev's ${tip.hlc}.`);
+    }
+    const missing: string[] = [];
+    for (const dep of envelope.deps) {
+      const hlc = this.hlcOf(dep);
+      if (hlc === undefined) missing.push(dep);
+      else if (envelope.hlc <= hlc) return reject("envelope-hlc-regressed", `hlc ${envelope.hlc} is not after dep ${dep}'s ${hlc}.`);
+    }
+    if (missing.length > 0) {
+      return reject("envelope-deps-missing", `${missing.length} dep(s) not held here, e.g. ${missing[0]}: send them first.`);
+    }
+    if (envelope.type === "space.created") {
+      const genesis = this.sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'genesis'`)[0]?.value;
+      if (genesis !== undefined) return reject("envelope-genesis-conflict", `This space was created by ${genesis}.`);
+      if (envelope.seq !== 1 || envelope.deps.length > 0 || !envelope.body.owners.includes(envelope.author)) {
+        return reject("envelope-malformed", "space.created must be its author's first envelope, with no deps, by one of its owners.");
+      }
+      this.sql.exec(`INSERT INTO log_meta (key, value) VALUES ('genesis', ?)`, id);
+    }
+    const [inserted] = this.sql.exec<{ arrival: number }>(
+      `INSERT INTO log_envelopes (id, author, seq, type, hlc, ref, text) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING arrival`,
+      id, envelope.author, envelope.seq, envelope.type, envelope.hlc, envelopeRef(envelope), signedText,
+    );
+    const arrival = Number(inserted!.arrival);
+    for (const { target, kind } of attentionTargets(envelope)) {
+      this.sql.exec(`INSERT OR IGNORE INTO log_attention (target, arrival, kind) VALUES (?, ?, ?)`, target, arrival, kind);
+    }
+    this.tips.set(envelope.author, { seq: envelope.seq, id, hlc: envelope.hlc, dirty: true });
+    this.appended.set(id, envelope.hlc);
+    if (envelope.prev !== null) this.unhead(envelope.prev);
+    for (const dep of envelope.deps) this.unhead(dep);
+    this.headsAdded.add(id);
+    return { id, status: "accepted" };
+  }
+
+  /** Writes the authors' tips and the heads; call once, inside the same transaction. */
+  finish(): void {
+    this.writeTips();
+    for (const id of this.headsRemoved) this.sql.exec(`DELETE FROM log_heads WHERE id = ?`, id);
+    for (const id of this.headsAdded) this.sql.exec(`INSERT INTO log_heads (id) VALUES (?)`, id);
+  }
+
+  private tip(author: string): Tip | null {
+    if (!this.tips.has(author)) {
+      const row = this.sql.exec<{ last_seq: number; last_id: string; last_hlc: string }>(
+        `SELECT last_seq, last_id, last_hlc FROM log_authors WHERE author = ?`, author,
+      )[0];
+      this.tips.set(author, row === undefined ? null : { seq: Number(row.last_seq), id: row.last_id, hlc: row.last_hlc, dirty: false });
+    }
+    return this.tips.get(author)!;
+  }
+
+  private hlcOf(id: EnvelopeId): string | undefined {
+    return this.appended.get(id) ?? this.sql.exec<{ hlc: string }>(`SELECT hlc FROM log_envelopes WHERE id = ?`, id)[0]?.hlc;
+  }
+
+  /** An id is cited: it stops being a head (an id added in this batch is simply never written). */
+  private unhead(id: string): void {
+    if (!this.headsAdded.delete(id)) this.headsRemoved.add(id);
+  }
+
+  private writeTips(): void {
+    for (const [author, tip] of this.tips) {
+      if (tip === null || !tip.dirty) continue;
+      this.sql.exec(
+        `INSERT INTO log_authors (author, last_seq, last_id, last_hlc) VALUES (?, ?, ?, ?)
+         ON CONFLICT (author) DO UPDATE SET last_seq = excluded.last_seq, last_id = excluded.last_id, last_hlc = excluded.last_hlc`,
+        author, tip.seq, tip.id, tip.hlc,
+      );
+      tip.dirty = false;
+    }
+  }
+}
