@@ -36,12 +36,14 @@ export function render(results, { resultsFile, writeCharts }) {
     const rows = [];
     for (const n of sizes) {
       const hp = get(n, "hocuspocus");
+      const floor = get(n, "do-floor");
       for (const t of names) {
         const r = get(n, t);
         if (!r) continue;
         rows.push([n, t, ms(r.paced.p50), ms(r.paced.p99), ms(r.paced.max), ms(r.paced.convergeMs), f(r.paced.framesPerClient, 0), f(r.paced.serverCpuS, 2),
           `${ms(burstConverge(r, fo))}${r.burst.complete ? "" : " (incomplete)"}`, ms(r.burst.p99), f(r.burst.framesPerClient, 0), f(r.burst.serverCpuS, 2), f(r.burst.deliveredRatio * 100, 1),
-          hp && t !== "hocuspocus" ? f(ratio(r.paced.p99, hp.paced.p99), 2) : "", hp && t !== "hocuspocus" ? f(ratio(burstConverge(r, fo), burstConverge(hp, fo)), 2) : ""]);
+          hp && t !== "hocuspocus" ? f(ratio(r.paced.p99, hp.paced.p99), 2) : "", hp && t !== "hocuspocus" ? f(ratio(burstConverge(r, fo), burstConverge(hp, fo)), 2) : "",
+          floor && t === "edge" ? f(ratio(burstConverge(r, fo), burstConverge(floor, fo)), 2) : ""]);
       }
     }
     const series = names.filter((t) => t !== "edge-direct");
@@ -56,13 +58,15 @@ updates at ${fo.params.paced.rate}/s; then a burst on the same sockets (${Object
 Median of ${fo.params.rounds} rounds per cell, targets alternating after a warm-up. Paced converge = last send → last arrival anywhere;
 burst converge = first send → last arrival anywhere. Server CPU = user + system seconds of the server's processes during the phase
 (edge: both workerd processes of \`wrangler dev\`). \`edge-direct\` is the same edge reached past wrangler's dev proxy (N = ${sizes[0]} only).
-\`floor\` is an echo server: one WebSocket round trip plus \`Y.applyUpdate\` in the client.${fo.restarts?.length ? `\n\nRestarts (a backlog outlived its trial): ${fo.restarts.join("; ")}.` : ""}
+\`floor\` is an echo server: one WebSocket round trip plus \`Y.applyUpdate\` in the client. \`do-floor\` is the edge's runtime
+(\`wrangler dev\`, hibernatable sockets, DO SQLite) running the least a durable-first, coalescing Yjs relay can do
+(\`bench/servers/do-floor/worker.js\`: no validation, no document, no framework): what any Durable Object on this runtime pays.${fo.restarts?.length ? `\n\nRestarts (a backlog outlived its trial): ${fo.restarts.join("; ")}.` : ""}
 
 ![fan-out p99](../bench/results/charts/fanout-p99.svg)
 
 ![fan-out burst](../bench/results/charts/fanout-burst.svg)
 
-${table(["N", "server", "paced p50 ms", "p99", "max", "converge", "frames/client", "CPU s", "burst converge ms", "burst p99", "frames/client", "CPU s", "delivered %", "p99 ÷ HP", "burst ÷ HP"], rows)}
+${table(["N", "server", "paced p50 ms", "p99", "max", "converge", "frames/client", "CPU s", "burst converge ms", "burst p99", "frames/client", "CPU s", "delivered %", "p99 ÷ HP", "burst ÷ HP", "burst ÷ DO floor"], rows)}
 ${p ? `
 Where the edge's time goes (one extra burst of ${p.count} updates to ${p.n} readers under the V8 CPU profiler of the edge's isolate;
 converge ${ms(p.convergeMs)} ms; runtime workerd ${p.runtimeCpuS} s CPU, dev proxy ${p.proxyCpuS} s; ${p.summary?.busyMs} ms of JavaScript-visible samples):
@@ -144,6 +148,7 @@ ${w.idleProbeMs > 5 * w.warmProbeMs + 5 || w.idlePresenceMs > 5 * w.warmPresence
       { name: "edge, active", values: steps.map((n) => get("edge", n)?.activePerSpaceKiB) },
       { name: "edge, idle", values: steps.map((n) => get("edge", n)?.idlePerSpaceKiB) },
       { name: "edge dev proxy", values: steps.map((n) => get("edge", n)?.proxyPerSpaceKiB) },
+      { name: "do-floor (runtime per object)", values: steps.map((n) => get("do-floor", n)?.activePerSpaceKiB) },
       { name: "Hocuspocus", values: steps.map((n) => get("hocuspocus", n)?.activePerSpaceKiB) },
     ] }));
     const idleSame = steps.every((n) => { const r = get("edge", n); return r && r.idlePerSpaceKiB !== null && r.idlePerSpaceKiB > 0.8 * r.activePerSpaceKiB; });
@@ -227,7 +232,13 @@ Where the rest goes (parsing, canonical JSON and SHA-256 for the id, chain check
 was not profiled in this run.${(() => { const big = li.cells.reduce((m, c) => (c.n > m.n ? c : m), li.cells[0]); const small = li.cells.find((c) => c.posters === big.posters && c.n < big.n); return big && small && big.perS < 0.7 * small.perS ? `
 The rate also falls as the log grows: ${f(small.perS, 0)}/s into ${small.n} envelopes, ${f(big.perS, 0)}/s into ${big.n} (batch p50 ${ms(small.batchP50Ms)} → ${ms(big.batchP50Ms)} ms),
 so some per-batch step costs more with the log's size (not located in this run).` : ""; })()}
-` : ""}
+` : `
+Where the time goes (a V8 profile of the edge's isolate over a 10k-envelope ingest with 3 posters, scratch, same code): the WebCrypto
+verify itself is the largest single cost (about a fifth of the samples), then DO SQLite statements (about a fifth), zod's envelope schema,
+\`JSON.parse\` of the request body, canonical JSON and SHA-256 for the id. Earlier the same day the edge took 1.7k envelopes/s (27 % of the floor): it
+asked SQLite whether each envelope was held (one statement per envelope, now one per 100 ids), read and rewrote the author's row and the heads
+per envelope (now once per batch, \`core/log/append.ts\`), decoded every author's did:key from base58 per envelope (now remembered), and
+partyserver's \`getServerByName\` sent a \`setName\` RPC to the object before every request (the Worker now addresses it by name directly).`}
 
 ${table(["log size", "since p50 ms", "since p99 ms", "results", "attention p50 ms", "attention p99 ms", "results"], li.queries.map((q) => [q.n, ms(q.since.p50), ms(q.since.p99), f(q.since.meanResults, 0), ms(q.attention.p50), ms(q.attention.p99), f(q.attention.meanResults, 0)]))}
 `);
@@ -325,7 +336,8 @@ function memGap(me) {
   const n = Math.max(...me.rows.map((r) => r.n));
   const e = me.rows.find((r) => r.target === "edge" && r.n === n);
   const h = me.rows.find((r) => r.target === "hocuspocus" && r.n === n);
-  return e && h ? `${f(e.activePerSpaceKiB / h.activePerSpaceKiB, 1)}×` : "this size";
+  const d = me.rows.find((r) => r.target === "do-floor" && r.n === n);
+  return e && h ? `${f(e.activePerSpaceKiB / h.activePerSpaceKiB, 1)}×${d ? ` (a \`do-floor\` object, one SQLite table and no document, costs ${f(d.activePerSpaceKiB, 0)} KiB per space in the same run: ${f(d.activePerSpaceKiB / h.activePerSpaceKiB, 1)}× Hocuspocus's document before any of the edge's code)` : ""}` : "this size";
 }
 
 // Causes and fixes found while building the suite; kept with the page so a reader of a MISS sees why.
@@ -333,42 +345,36 @@ function memGap(me) {
 function FINDINGS(results) {
   const b = results.benchmarks;
   const p = b.fanout?.profile;
-  const share = (re) => (p?.summary?.functions ?? []).filter((x) => re.test(x.name) || re.test(x.source ?? "")).reduce((n, x) => n + x.share, 0);
   const fo = b.fanout?.results ?? [];
   const get = (n, t) => fo.find((r) => r.n === n && r.target === t);
   const sizes = b.fanout?.params.sizes ?? [];
   const nMax = sizes[sizes.length - 1];
   const perFrameUs = (r, phase) => (r ? (r[phase].serverCpuS * 1e6) / (r[phase].count * r[phase].readers) : null);
-  const coalesced = sizes.length > 0 && sizes.every((n) => { const e = get(n, "edge"); return e && e.burst.framesPerClient < 0.1 * e.burst.count; });
-  const e10 = get(sizes[0], "edge");
   const cl = b["cold-load"]?.summary ?? [];
-  const history = `At be2ad52 (the commit before 9189624) the edge sent every update to every reader as its own frame and walked every socket's
-  attachment per update; runs of that commit earlier the same day took 4.1–4.3 s (N = 10) and 17.0–18.2 s (N = 50) for a 2,000-update
-  burst, 5.0–5.1 s for 500 updates at N = 200, and had a paced p99 of 0.7–1.0 s at N = 200 (the edge could not keep up with 200 updates/s to 200 readers).
-  A profile of it put partyserver's per-socket \`getConnections()\` walk (\`tryGetPartyServerMeta\` → \`deserializeAttachment\`, fresh
-  \`SocketPeer\`s) at 31 % of the isolate's samples, and SQL at 18 %. A scratch copy that merged the updates arriving before a zero-delay timer
-  into one frame per reader cut the bursts 5–13×; 9189624 does that (and stores the merged batch as one row) and keeps the sockets in memory.`;
-  const fanout = coalesced
-    ? `- **Fan-out and burst.** ${history}
-  In this run the edge sends ${f(e10?.burst.framesPerClient, 1)} frames per reader for a whole burst (Hocuspocus: ${f(get(sizes[0], "hocuspocus")?.burst.framesPerClient, 1)}), and the
-  bursts are ${sizes.map((n) => `${f(ratio(get(n, "edge")?.burst.convergeMs, get(n, "hocuspocus")?.burst.convergeMs), 1)}×`).join(" / ")} Hocuspocus's (N = ${sizes.join(" / ")}) instead of 29–126×.
-  What remains is paid per *incoming* update, before any merging: each y-websocket frame is its own hibernatable-socket event in workerd
-  (partyserver's \`webSocketMessage\` deserializes the socket's attachment again to check it is its own — \`tryGetPartyServerMeta\` is still
-  ${f(share(/tryGetPartyServerMeta|deserializeAttachment/), 1)} % of the samples), then \`Y.decodeUpdate\` to validate and \`Y.applyUpdate\` again to apply
-  (\`YjsRoom.applyUpdate\`), then \`Y.mergeUpdates\` over the batch (${f(share(/updates, YDecoder/), 1)} %). In the profiled burst (${p?.count} updates, N = ${p?.n}) the
-  isolate showed ${p?.summary?.busyMs} ms of JavaScript samples against ${f((p?.runtimeCpuS ?? 0) * 1000, 0)} ms of runtime CPU: about a third is the runtime's own per-event work.
-  Possible next steps (not measured): validate and apply in one pass (apply inside a try, and on failure rebuild the document from storage instead of
-  pre-parsing every update), and skip partyserver's per-message attachment check by overriding \`webSocketMessage\` in \`SpaceDO\` for sockets it tracks.
-- **Paced p99 with many readers.** With nothing to merge at 200 updates/s, every update still costs one frame per reader, and a frame costs the edge
-  ${f(perFrameUs(get(nMax, "edge"), "paced"), 0)} µs of server CPU at N = ${nMax} against ${f(perFrameUs(get(nMax, "hocuspocus"), "paced"), 0)} µs for Hocuspocus (workerd's WebSocket send plus wrangler's dev proxy, which
-  relays every frame: ${p ? f((p.proxyCpuS / (p.proxyCpuS + p.runtimeCpuS)) * 100, 0) : "—"} % of the edge's CPU in the profiled burst). At N = ${nMax} that is
-  ${f((perFrameUs(get(nMax, "edge"), "paced") * nMax * 200) / 1e6, 2)} s of CPU per second on one single-threaded object, so updates queue (p99 ${ms(get(nMax, "edge")?.paced.p99)} ms).
-  A short adaptive coalescing window (flush after 0 ms when idle, after a few ms while the previous flush is still being sent) would trade a few
-  milliseconds for far fewer frames under load; the dev proxy's share does not exist in production, where this cannot be measured locally.`
-    : `- **Fan-out and burst: one frame per update per reader.** The edge sends every update to every reader as its own frame (frames/client = updates).
-  ${history}
-  **Fix** (core/space/yjs-room.ts, \`YjsRoom.onDocUpdate\`): queue \`{ update, from }\`, flush with \`setTimeout(…, 0)\`: store first, then one
-  \`Y.mergeUpdates\` frame per peer; and keep the peers in a map in \`SpaceDO\` instead of walking \`getConnections()\` per update.`;
+  const burstOf = (n, t) => get(n, t)?.burst.convergeMs;
+  const vsFloor = sizes.map((n) => `${f(ratio(burstOf(n, "edge"), burstOf(n, "do-floor")), 2)}×`).join(" / ");
+  const vsHp = sizes.map((n) => `${f(ratio(burstOf(n, "edge"), burstOf(n, "hocuspocus")), 1)}×`).join(" / ");
+  const floorVsHp = sizes.map((n) => `${f(ratio(burstOf(n, "do-floor"), burstOf(n, "hocuspocus")), 1)}×`).join(" / ");
+  const fanout = `- **Fan-out and burst: the edge is at its runtime's floor; the floor is above Hocuspocus.** In this run the edge's bursts take
+  ${vsFloor} the time of \`do-floor\` (N = ${sizes.join(" / ")}), a hibernatable Durable Object on the same runtime doing the least a
+  durable-first Yjs relay can (no validation, no document, no framework), and ${vsHp} Hocuspocus's; \`do-floor\` alone is ${floorVsHp} Hocuspocus's.
+  The cost is per *incoming* frame: with the Hibernation API each WebSocket message is its own event delivered to the object.
+  A scratch Durable Object that only counts messages took 290–375 ms for 2,000 frames on hibernatable sockets against 125–220 ms on
+  sockets accepted without hibernation; the edge itself with partyserver's \`hibernate: false\` (scratch, same code) converged 2,000-update
+  bursts in 64–96 ms at N = 10 / 50 with 0.06 s of server CPU, against 0.45–0.8 s hibernating — faster than Hocuspocus.
+  Issue #2 asks for hibernatable sockets (idle spaces cost nothing while their sockets stay open), so the edge keeps them.
+  What was ours is fixed: bursts are applied in one Yjs transaction per flush (one transaction per update was most of the JavaScript),
+  tracked sockets skip partyserver's per-message attachment read, no \`__name\` wrappers (\`keep_names = false\`).
+  History: 17–18 s per 2,000-update burst at N = 50 at be2ad52 (a frame per update per reader), 0.9 s at 9189624 (coalescing), now at the floor.
+  What would close the rest: clients that pack several updates into one frame (our SDK and CLI can; stock y-websocket cannot), or
+  resident sockets for spaces under sustained load (a per-space switch that trades hibernation for throughput); and a measurement on a
+  deployed edge, where per-event costs are not local workerd's.
+- **Paced latency.** A lone update is now stored and sent before its event ends (a zero-delay timer cost 1.2 ms in workerd: measured with a
+  scratch object, ping-pong p50 0.65 ms without the timer, 1.89 ms with it). What remains above Hocuspocus is the runtime's: the output
+  gate holds a send until the SQLite write is durable (+0.35–0.4 ms p50 in the same scratch object; Hocuspocus here persists nothing), the
+  hibernatable event dispatch (+0.3 ms against an accepted socket) and wrangler's dev proxy, which relays every frame
+  (${p ? f((p.proxyCpuS / (p.proxyCpuS + p.runtimeCpuS)) * 100, 0) : "—"} % of the edge's CPU in the profiled burst; absent in production).
+  At N = ${nMax} a frame costs the edge ${f(perFrameUs(get(nMax, "edge"), "paced"), 0)} µs of server CPU against ${f(perFrameUs(get(nMax, "hocuspocus"), "paced"), 0)} µs for Hocuspocus (\`do-floor\`: ${f(perFrameUs(get(nMax, "do-floor"), "paced"), 0)} µs).`;
   return `## Why the edge misses, and what would fix it
 
 ${fanout}

@@ -21,11 +21,13 @@ export function edgeEnv(base = process.env) {
 /**
  * Arguments for `wrangler dev` on 127.0.0.1:`port`, persisting state under `persistTo`.
  * Give `inspectorPort` when several edges run at once: each opens a DevTools port too.
+ * `config` runs another wrangler.toml than the edge's (the benchmarks' Durable Object floor).
  */
-export function wranglerDevArgs({ port, persistTo, logLevel = "info", inspectorPort }) {
+export function wranglerDevArgs({ port, persistTo, logLevel = "info", inspectorPort, config }) {
   return [
     wranglerBin,
     "dev",
+    ...(config ? ["--config", config] : []),
     "--ip", "127.0.0.1",
     "--port", String(port),
     "--persist-to", persistTo,

@@ -3,9 +3,11 @@
  * once) on the same sockets. Every server runs at once; after a warm-up the targets take
  * turns (A B C … A B C …) and each figure is the median over rounds. The floor is an echo
  * server: one WebSocket round trip plus Y.applyUpdate in the client, same updates, same run.
+ * `do-floor` is the same runtime as the edge running the least a hibernatable, durable-first,
+ * coalescing Yjs relay can do (bench/servers/do-floor): what the runtime itself charges.
  */
 import { ClientPool } from "../lib/clients.mjs";
-import { edgeDirect, restartable, settle, startAnchor, startEdge } from "../lib/servers.mjs";
+import { edgeDirect, restartable, settle, startAnchor, startDoFloor, startEdge } from "../lib/servers.mjs";
 import { cpuSeconds } from "../lib/proc.mjs";
 import { startProfile } from "../lib/profile.mjs";
 import { median, medianOf } from "../lib/stats.mjs";
@@ -26,6 +28,7 @@ export async function run({ quick, log }) {
   const timeouts = { paced: 12000, burst: 20000 };
 
   const edge = await restartable(() => startEdge()).start();
+  const doFloor = await restartable(() => startDoFloor()).start();
   const anchors = [];
   for (const kind of ANCHORS) anchors.push(await startAnchor(kind));
   const echo = await startAnchor("echo");
@@ -57,7 +60,7 @@ export async function run({ quick, log }) {
   let profile = null;
   try {
     for (const n of sizes) {
-      const targets = [edge, ...anchors, echo];
+      const targets = [edge, doFloor, ...anchors, echo];
       // The edge reached past wrangler's dev proxy, once at the smallest size: how much of
       // the edge's figures is the local dev proxy's extra hop.
       if (n === sizes[0]) {
@@ -95,7 +98,7 @@ export async function run({ quick, log }) {
     log(`  profile of the edge (N=${profile.n}, burst ${profile.count}): runtime ${profile.runtimeCpuS} s CPU, dev proxy ${profile.proxyCpuS} s; top: ${profile.summary?.functions.slice(0, 4).map((f) => `${f.name} ${f.share}%`).join(", ")}`);
   } finally {
     await pool.close();
-    for (const t of [edge, ...anchors, echo]) await t.stop();
+    for (const t of [edge, doFloor, ...anchors, echo]) await t.stop();
   }
   return {
     params: { sizes, rounds, paced, burst: Object.fromEntries(sizes.map((n) => [n, burstFor(n)])), timeouts, readerProcesses: readerProcs.length, writerProcesses: 1 },

@@ -6,10 +6,12 @@
  * a hibernatable Durable Object to be hibernated, if the local runtime does so (the page
  * says whether memory moved). Edge: the runtime workerd process (wrangler's dev proxy,
  * which also holds every socket, is reported apart). Anchor: the Hocuspocus process.
+ * `do-floor` (bench/servers/do-floor) is a Durable Object on the same runtime holding one
+ * SQLite table and no document: what the runtime charges per object, whatever it runs.
  */
 import { ClientPool } from "../lib/clients.mjs";
 import { rssMiB } from "../lib/proc.mjs";
-import { startAnchor, startEdge } from "../lib/servers.mjs";
+import { startAnchor, startDoFloor, startEdge } from "../lib/servers.mjs";
 import { sleep } from "../lib/stats.mjs";
 
 export const name = "memory";
@@ -21,8 +23,8 @@ export async function run({ quick, log }) {
   const pool = ClientPool.start(3);
   const rows = [];
   try {
-    for (const kind of ["edge", "hocuspocus"]) {
-      const target = kind === "edge" ? await startEdge() : await startAnchor("hocuspocus");
+    for (const kind of ["edge", "do-floor", "hocuspocus"]) {
+      const target = kind === "edge" ? await startEdge() : kind === "do-floor" ? await startDoFloor() : await startAnchor("hocuspocus");
       const runtime = () => rssMiB(target.runtimePids());
       const proxy = () => (target.proxyPids ? rssMiB(target.proxyPids()) : 0);
       // Warm-up: one throwaway space, so code loading is not charged to the first space.
@@ -54,11 +56,11 @@ export async function run({ quick, log }) {
           activePerSpaceKiB: ((active.runtime - base.runtime) * 1024) / n,
           idleMiB: idle?.runtime ?? null,
           idlePerSpaceKiB: idle ? ((idle.runtime - base.runtime) * 1024) / n : null,
-          proxyPerSpaceKiB: kind === "edge" ? ((active.proxy - base.proxy) * 1024) / n : null,
+          proxyPerSpaceKiB: kind !== "hocuspocus" ? ((active.proxy - base.proxy) * 1024) / n : null,
           idleMs: idle ? idleMs : null,
         };
         rows.push(row);
-        log(`  ${kind.padEnd(10)} ${String(n).padStart(4)} spaces: ${row.activePerSpaceKiB.toFixed(0)} KiB/space active${idle ? `, ${row.idlePerSpaceKiB.toFixed(0)} KiB/space after ${idleMs / 1000} s idle` : ""} (base ${base.runtime.toFixed(0)} MiB${kind === "edge" ? `, dev proxy +${row.proxyPerSpaceKiB.toFixed(0)} KiB/space` : ""})`);
+        log(`  ${kind.padEnd(10)} ${String(n).padStart(4)} spaces: ${row.activePerSpaceKiB.toFixed(0)} KiB/space active${idle ? `, ${row.idlePerSpaceKiB.toFixed(0)} KiB/space after ${idleMs / 1000} s idle` : ""} (base ${base.runtime.toFixed(0)} MiB${kind !== "hocuspocus" ? `, dev proxy +${row.proxyPerSpaceKiB.toFixed(0)} KiB/space` : ""})`);
       }
       await pool.each([0, 1, 2], "closeAll");
       await target.stop();

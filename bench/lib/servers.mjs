@@ -96,13 +96,13 @@ export function killAll() {
  * proxy that owns the public port, and the runtime that hosts the Worker and the Durable
  * Objects; `runtimePids()` is the latter, `serverPids()` both.
  */
-export async function startEdge({ persistTo } = {}) {
+export async function startEdge({ persistTo, config, name = "edge" } = {}) {
   const ownDir = persistTo === undefined;
   persistTo ??= tempDir("edge");
   const port = await freePort();
   const inspectorPort = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, wranglerDevArgs({ port, persistTo, logLevel: "info", inspectorPort }), {
+  const child = spawn(process.execPath, wranglerDevArgs({ port, persistTo, logLevel: "info", inspectorPort, config }), {
     cwd: repoRoot,
     env: edgeEnv(),
     stdio: ["ignore", "pipe", "pipe"],
@@ -120,7 +120,7 @@ export async function startEdge({ persistTo } = {}) {
     if (ownDir) removeDir(persistTo);
   };
   return {
-    name: "edge",
+    name,
     flavor: "y",
     port,
     inspectorPort,
@@ -155,6 +155,14 @@ export async function startEdge({ persistTo } = {}) {
     },
     stop,
   };
+}
+
+/**
+ * The hibernatable Durable Object floor (bench/servers/do-floor): the same runtime under
+ * `wrangler dev`, running the least a durable-first, coalescing Yjs relay can do there.
+ */
+export function startDoFloor() {
+  return startEdge({ config: join(repoRoot, "bench/servers/do-floor/wrangler.toml"), name: "do-floor" });
 }
 
 /** The edge's runtime reached directly, bypassing wrangler's dev proxy (same processes). */

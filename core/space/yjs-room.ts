@@ -54,7 +54,7 @@ export interface RoomOptions {
    * per peer, as Hocuspocus merges. Without `schedule` every update is stored and sent at once.
    */
   schedule?: (flush: () => void, hint: { quiet: boolean }) => void;
-  /** Milliseconds of silence before an update counts as quiet. Default 2 (clocks may tick in whole ms). */
+  /** Milliseconds of silence before an update counts as quiet. Default 4: a stream of up to 250 updates/s is quiet throughout. */
   quietMs?: number;
   /** The clock for `quietMs`. Default `performance.now`. */
   now?: () => number;
@@ -98,7 +98,7 @@ export class YjsRoom {
   ) {
     this.compactEvery = options.compactEvery ?? 1000;
     this.schedule = options.schedule;
-    this.quietMs = options.quietMs ?? 2;
+    this.quietMs = options.quietMs ?? 4;
     this.now = options.now ?? (() => performance.now());
     // The server has no local presence and runs no timers: states leave when sockets close.
     this.awareness.setLocalState(null);
