@@ -5,7 +5,8 @@
  */
 import WebSocket from "ws";
 
-export async function startProfile(inspectorPort, { intervalUs = 200 } = {}) {
+/** A DevTools protocol session with the edge's isolate: `call(method, params)` and `close()`. */
+async function connectInspector(inspectorPort) {
   const list = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   const ws = new WebSocket(list[0].webSocketDebuggerUrl);
   await new Promise((resolve, reject) => {
@@ -27,6 +28,26 @@ export async function startProfile(inspectorPort, { intervalUs = 200 } = {}) {
       pending.set(n, resolve);
       ws.send(JSON.stringify({ id: n, method, params }));
     });
+  return { call, close: () => ws.close() };
+}
+
+/**
+ * The isolate's live JavaScript heap after a full collection, in MiB: unlike RSS it falls
+ * when objects are evicted (hibernated), so it can show what an idle space still holds.
+ */
+export async function heapUsedMiB(inspectorPort) {
+  const session = await connectInspector(inspectorPort);
+  try {
+    await session.call("HeapProfiler.collectGarbage");
+    const res = await session.call("Runtime.getHeapUsage");
+    return res.result.usedSize / 2 ** 20;
+  } finally {
+    session.close();
+  }
+}
+
+export async function startProfile(inspectorPort, { intervalUs = 200 } = {}) {
+  const { call, close } = await connectInspector(inspectorPort);
   await call("Profiler.enable");
   await call("Profiler.setSamplingInterval", { interval: intervalUs });
   await call("Profiler.start");
@@ -49,7 +70,7 @@ export async function startProfile(inspectorPort, { intervalUs = 200 } = {}) {
         // Source snippets are a convenience; the profile stands without them.
       }
       for (const f of summary?.functions ?? []) delete f.frame;
-      ws.close();
+      close();
       return summary;
     },
   };

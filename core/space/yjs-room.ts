@@ -62,6 +62,8 @@ export interface RoomOptions {
 
 /** Flush at once past this many pending bytes: a merged row stays far under the 2 MB limit. */
 const MAX_PENDING_BYTES = 512 * 1024;
+/** …or this many updates: `Y.mergeUpdates` grows faster than linearly with its input count. */
+const MAX_PENDING_UPDATES = 500;
 
 /** Why a frame was refused without closing the socket (sent as y-protocols permission-denied). */
 export const Refusal = {
@@ -86,8 +88,10 @@ export class YjsRoom {
   /** Validated updates from peers, not yet applied, stored or broadcast. */
   private pending: Array<{ update: Uint8Array; from: string }> = [];
   private pendingBytes = 0;
-  /** Changes the document made (its own `update` events) since the last flush stored them. */
-  private changes: Uint8Array[] = [];
+  /** Changes made on the document directly (not by a flush) since the last flush stored them. */
+  private localChanges: Uint8Array[] = [];
+  /** Whether the flush under way changed the document. */
+  private flushChanged = false;
   private flushScheduled = false;
   private flushing = false;
 
@@ -111,9 +115,13 @@ export class YjsRoom {
     // Load time grows with the number of rows, so that is what triggers a compaction.
     if (this.store.stats().rows > this.compactEvery) this.store.compact();
     this.doc.on("update", (update: Uint8Array) => {
-      this.changes.push(update);
-      // A change made on the document directly (not by a flush) is stored and sent the same way.
-      if (!this.flushing) this.requestFlush();
+      if (this.flushing) {
+        this.flushChanged = true;
+        return;
+      }
+      // A change made on the document directly is stored and sent the same way.
+      this.localChanges.push(update);
+      this.requestFlush();
     });
     const restored: Array<{ clientId: number; clock: number; state: unknown }> = [];
     for (const peer of this.host.peers()) {
@@ -190,7 +198,7 @@ export class YjsRoom {
     const now = this.now();
     const quiet = now - this.lastArrival >= this.quietMs;
     this.lastArrival = now;
-    if (this.schedule === undefined || this.pendingBytes >= MAX_PENDING_BYTES) return this.flush();
+    if (this.schedule === undefined || this.pendingBytes >= MAX_PENDING_BYTES || this.pending.length >= MAX_PENDING_UPDATES) return this.flush();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       this.schedule(() => this.flush(), { quiet });
@@ -198,20 +206,22 @@ export class YjsRoom {
   }
 
   /**
-   * Applies what the peers sent, then stores what changed, then tells everyone else.
+   * Applies what the peers sent, then stores it, then tells everyone else.
    *
-   * A burst is applied in one Yjs transaction, so the document integrates it and encodes
-   * the change once (one transaction per update was most of the edge's cost in a burst).
-   * What is stored and sent is the document's own change, not the raw frames: a duplicate
-   * or already-known update stores and sends nothing. One peer's lone update goes to
-   * everyone but that peer; a merged change goes to everyone (receiving one's own edit back
-   * is a no-op in Yjs).
+   * A burst is applied in one Yjs transaction (one transaction per update was most of the
+   * edge's cost in a burst). What is stored and sent is the peers' updates merged as they
+   * sent them (`Y.mergeUpdates` keeps every value, also one overwritten later in the same
+   * burst, as Hocuspocus and y-websocket relay them); a batch that changed nothing (every
+   * update already known) stores and sends nothing. One peer's lone update goes to everyone
+   * but that peer; a merged batch goes to everyone (receiving one's own edit back is a no-op
+   * in Yjs).
    */
   flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
+    this.flushChanged = false;
     if (batch.length > 0) {
       this.flushing = true;
       try {
@@ -222,14 +232,13 @@ export class YjsRoom {
         this.flushing = false;
       }
     }
-    const changes = this.changes;
-    this.changes = [];
-    if (changes.length === 0) return;
-    const merged = changes.length === 1 ? changes[0]! : Y.mergeUpdates(changes);
-    this.store.append(merged, Math.max(batch.length, 1));
-    const soleSender = batch.length === 1 && changes.length === 1 ? batch[0]!.from : null;
-    this.broadcast(encodeUpdate(merged), soleSender);
-    this.appendsSinceCompaction += batch.length;
+    const parts = [...(this.flushChanged ? batch.map((p) => p.update) : []), ...this.localChanges];
+    this.localChanges = [];
+    if (parts.length === 0) return;
+    const merged = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
+    this.store.append(merged, parts.length);
+    this.broadcast(encodeUpdate(merged), parts.length === 1 && this.flushChanged ? batch[0]!.from : null);
+    this.appendsSinceCompaction += parts.length;
     if (this.appendsSinceCompaction >= this.compactEvery) {
       this.appendsSinceCompaction = 0;
       this.store.compact();
