@@ -164,7 +164,11 @@ ${table(["server", "spaces", "base MiB", "RSS MiB", "KiB per space (active)", "a
 
 ${idleSame ? `The edge's RSS fell by less than a fifth after ${me.params.idleMs / 1000} s idle. Whether the objects were hibernated by then, RSS cannot tell: local
 workerd does evict idle objects (the cold-load wake test shows a reload after 15 s), but freed memory stays in the process, so no
-hibernated-space figure can be read from RSS locally. Hocuspocus has no hibernation.` : "The edge's memory went down while idle: the idle column is the per-space cost with sockets connected but objects hibernated."}
+hibernated-space figure can be read from RSS locally. Hocuspocus has no hibernation.${me.heap ? `
+The isolate's JavaScript heap can (a separate pass on a fresh edge, read after a full GC over the inspector): with ${me.heap.n} spaces it held
+${f(me.heap.activePerSpaceKiB, 1)} KiB per active space and ${f(me.heap.idlePerSpaceKiB, 1)} KiB per space after ${me.params.idleMs / 1000} s idle with every socket still open.
+${me.heap.idlePerSpaceKiB < 0.5 * me.heap.activePerSpaceKiB ? "The drop is the hibernated objects' JavaScript state being freed: the idle figure is what a hibernated space costs in JavaScript" : "The heap did not fall: the objects were not hibernated within the idle wait"}
+(the runtime's own per-socket and per-database memory is in neither figure; Hocuspocus's ${f(get("hocuspocus", nMax)?.activePerSpaceKiB, 0)} KiB per document is all of it).` : ""}` : "The edge's memory went down while idle: the idle column is the per-space cost with sockets connected but objects hibernated."}
 `);
   }
 

@@ -6,11 +6,17 @@
  * a hibernatable Durable Object to be hibernated, if the local runtime does so (the page
  * says whether memory moved). Edge: the runtime workerd process (wrangler's dev proxy,
  * which also holds every socket, is reported apart). Anchor: the Hocuspocus process.
+ * Then a separate pass on a fresh edge reads the isolate's live JavaScript heap (after a full
+ * GC, over the inspector) with the largest number of spaces, active and after the idle wait:
+ * unlike RSS it falls when idle objects are evicted, so the idle figure is what a hibernated
+ * space still holds in JavaScript. (Apart, because the heap snapshot that forces the GC
+ * inflates the runtime's RSS for good.)
  * `do-floor` (bench/servers/do-floor) is a Durable Object on the same runtime holding one
  * SQLite table and no document: what the runtime charges per object, whatever it runs.
  */
 import { ClientPool } from "../lib/clients.mjs";
 import { rssMiB } from "../lib/proc.mjs";
+import { heapUsedMiB } from "../lib/profile.mjs";
 import { startAnchor, startDoFloor, startEdge } from "../lib/servers.mjs";
 import { sleep } from "../lib/stats.mjs";
 
@@ -22,6 +28,7 @@ export async function run({ quick, log }) {
   const idleMs = quick ? 3000 : 20000;
   const pool = ClientPool.start(3);
   const rows = [];
+  let heap = null;
   try {
     for (const kind of ["edge", "do-floor", "hocuspocus"]) {
       const target = kind === "edge" ? await startEdge() : kind === "do-floor" ? await startDoFloor() : await startAnchor("hocuspocus");
@@ -65,8 +72,30 @@ export async function run({ quick, log }) {
       await pool.each([0, 1, 2], "closeAll");
       await target.stop();
     }
+    heap = await heapPass(pool, steps[steps.length - 1], idleMs);
+    log(`  edge JS heap, ${heap.n} spaces: ${heap.activePerSpaceKiB.toFixed(1)} KiB/space active, ${heap.idlePerSpaceKiB.toFixed(1)} KiB/space after ${idleMs / 1000} s idle`);
   } finally {
     await pool.close();
   }
-  return { params: { steps, idleMs }, rows };
+  return { params: { steps, idleMs }, rows, heap };
+}
+
+/** The edge's JavaScript heap per space, active and after `idleMs` without traffic. */
+async function heapPass(pool, n, idleMs) {
+  const edge = await startEdge();
+  try {
+    const base = await heapUsedMiB(edge.inspectorPort);
+    const specs = Array.from({ length: n }, (_, i) => ({ role: "writer", url: edge.url(`heap-${i}`), flavor: edge.flavor, docName: `heap-${i}`, key: "w0", writerIndex: 0 }));
+    const parts = [0, 1, 2].map((p) => specs.filter((_, i) => i % 3 === p));
+    await Promise.all(parts.map((s, p) => (s.length ? pool.call(p, "connect", { specs: s, capacity: 0, concurrency: 20 }) : null)));
+    await pool.each([0, 1, 2], "touch");
+    await sleep(1500);
+    const active = await heapUsedMiB(edge.inspectorPort);
+    await sleep(idleMs);
+    const idle = await heapUsedMiB(edge.inspectorPort);
+    await pool.each([0, 1, 2], "closeAll");
+    return { n, baseMiB: base, activePerSpaceKiB: ((active - base) * 1024) / n, idlePerSpaceKiB: ((idle - base) * 1024) / n };
+  } finally {
+    await edge.stop();
+  }
 }
