@@ -71,6 +71,8 @@ export const Refusal = {
   awarenessNotYours: "awareness-not-yours: a connection may only set the awareness of client ids it owns",
 } as const;
 
+const mergeAll = (updates: Uint8Array[]) => (updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
+
 /** An empty Yjs update (no structs, empty delete set): what a read-only client's first step 2 carries. */
 const isEmptyUpdate = (u: Uint8Array) => u.byteLength === 2 && u[0] === 0 && u[1] === 0;
 
@@ -90,8 +92,8 @@ export class YjsRoom {
   private pendingBytes = 0;
   /** Changes made on the document directly (not by a flush) since the last flush stored them. */
   private localChanges: Uint8Array[] = [];
-  /** Whether the flush under way changed the document. */
-  private flushChanged = false;
+  /** What the flush under way changed in the document (its `update` events during the flush). */
+  private flushChanges: Uint8Array[] = [];
   private flushScheduled = false;
   private flushing = false;
 
@@ -116,7 +118,7 @@ export class YjsRoom {
     if (this.store.stats().rows > this.compactEvery) this.store.compact();
     this.doc.on("update", (update: Uint8Array) => {
       if (this.flushing) {
-        this.flushChanged = true;
+        this.flushChanges.push(update);
         return;
       }
       // A change made on the document directly is stored and sent the same way.
@@ -206,22 +208,23 @@ export class YjsRoom {
   }
 
   /**
-   * Applies what the peers sent, then stores it, then tells everyone else.
+   * Applies what the peers sent, then stores what changed, then tells everyone else.
    *
    * A burst is applied in one Yjs transaction (one transaction per update was most of the
-   * edge's cost in a burst). What is stored and sent is the peers' updates merged as they
-   * sent them (`Y.mergeUpdates` keeps every value, also one overwritten later in the same
-   * burst, as Hocuspocus and y-websocket relay them); a batch that changed nothing (every
-   * update already known) stores and sends nothing. One peer's lone update goes to everyone
-   * but that peer; a merged batch goes to everyone (receiving one's own edit back is a no-op
-   * in Yjs).
+   * edge's cost in a burst). What is stored is the document's own change: compact, with a
+   * value overwritten later in the same burst already collected, so history and cold loads
+   * stay small. What is sent is the peers' updates merged as they sent them, as Hocuspocus
+   * and y-websocket relay them, so every value reaches every peer; both lead to the same
+   * state. A batch that changed nothing (every update already known) stores and sends
+   * nothing. One peer's lone update goes to everyone but that peer; a merged batch goes to
+   * everyone (receiving one's own edit back is a no-op in Yjs).
    */
   flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    this.flushChanged = false;
+    this.flushChanges = [];
     if (batch.length > 0) {
       this.flushing = true;
       try {
@@ -232,13 +235,16 @@ export class YjsRoom {
         this.flushing = false;
       }
     }
-    const parts = [...(this.flushChanged ? batch.map((p) => p.update) : []), ...this.localChanges];
+    const changed = this.flushChanges.length > 0;
+    const stored = [...this.flushChanges, ...this.localChanges];
+    const sent = [...(changed ? batch.map((p) => p.update) : []), ...this.localChanges];
+    this.flushChanges = [];
     this.localChanges = [];
-    if (parts.length === 0) return;
-    const merged = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
-    this.store.append(merged, parts.length);
-    this.broadcast(encodeUpdate(merged), parts.length === 1 && this.flushChanged ? batch[0]!.from : null);
-    this.appendsSinceCompaction += parts.length;
+    if (stored.length === 0) return;
+    // The row stands for every update sent, the peers' and the document's own.
+    this.store.append(mergeAll(stored), sent.length);
+    this.broadcast(encodeUpdate(mergeAll(sent)), sent.length === 1 && changed ? batch[0]!.from : null);
+    this.appendsSinceCompaction += sent.length;
     if (this.appendsSinceCompaction >= this.compactEvery) {
       this.appendsSinceCompaction = 0;
       this.store.compact();

@@ -7,25 +7,15 @@ import { env, exports } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Ed25519Signer } from "../../core/identity/signer.js";
-import { parseSpaceId } from "../../core/ids.js";
 import type { EnvelopeId } from "../../core/log/ids.js";
-import type { BodyOf, EnvelopeType } from "../../core/log/types/index.js";
-import { createEnvelope, type WriterState } from "../../core/log/writer.js";
+import { chainWriter } from "./chain-writer.js";
 import { freshSpace } from "./socket-client.js";
 
 describe("approval expiry alarm", () => {
   it("is set for the pending request's expiry once the request is committed", async () => {
     const space = freshSpace("alarm");
     const andy = await Ed25519Signer.generate();
-    const state: WriterState = { space: parseSpaceId(space), last: null, heads: [] };
-    const envelopes: unknown[] = [];
-    let now = Date.now();
-    const write = async <T extends EnvelopeType>(type: T, body: BodyOf<T>) => {
-      const { id, envelope } = await createEnvelope(andy, state, type, body, now++);
-      state.last = { seq: envelope.seq, id, hlc: envelope.hlc };
-      envelopes.push({ ...envelope, id });
-      return id;
-    };
+    const { envelopes, write } = chainWriter(space, andy);
     const { sequencer } = (await (await exports.default.fetch(`http://edge.test/s/${space}/log/state`)).json()) as { sequencer: string };
     await write("space.created", { owners: [andy.did], sequencer: sequencer as never });
     const expiresAt = new Date(Date.now() + 90_000);

@@ -6,10 +6,8 @@ import { exports } from "cloudflare:workers";
 import * as decoding from "lib0/decoding";
 import { describe, expect, it } from "vitest";
 import { Ed25519Signer } from "../../core/identity/signer.js";
-import { parseSpaceId } from "../../core/ids.js";
-import type { BodyOf, EnvelopeType } from "../../core/log/types/index.js";
-import { createEnvelope, type WriterState } from "../../core/log/writer.js";
 import { encodeLog } from "../../core/yjs/frames.js";
+import { chainWriter } from "./chain-writer.js";
 import { TestClient, freshSpace } from "./socket-client.js";
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(`http://edge.test${path}`, init);
@@ -91,15 +89,8 @@ describe("POST /s/:space/log", () => {
     // 256 ids are more than one statement may bind on Durable Object SQLite (100).
     const space = freshSpace("batch");
     const author = await Ed25519Signer.generate();
-    const state: WriterState = { space: parseSpaceId(space), last: null, heads: [] };
     const { sequencer } = (await (await call(`/s/${space}/log/state`)).json()) as { sequencer: string };
-    const envelopes: unknown[] = [];
-    let now = Date.now();
-    const write = async <T extends EnvelopeType>(type: T, body: BodyOf<T>) => {
-      const { id, envelope } = await createEnvelope(author, state, type, body, now++);
-      state.last = { seq: envelope.seq, id, hlc: envelope.hlc };
-      envelopes.push({ ...envelope, id });
-    };
+    const { envelopes, write, last } = chainWriter(space, author);
     await write("space.created", { owners: [author.did], sequencer: sequencer as never });
     for (let i = 1; i < 256; i++) await write("channel.message", { content: `message ${i}` });
     const post = async () =>
@@ -110,7 +101,7 @@ describe("POST /s/:space/log", () => {
     expect(before.vv[author.did]).toBe(256);
     // The sequencer's last receipt cites everything before it: it is the only head.
     expect(before.heads).toHaveLength(1);
-    expect(before.heads).not.toContain(state.last!.id);
+    expect(before.heads).not.toContain(last()!.id);
 
     const again = await post();
     expect(again).toHaveLength(256);
