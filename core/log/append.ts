@@ -6,10 +6,12 @@
  * few authors would otherwise read and rewrite the same author row and the same heads 256
  * times. The appender keeps each touched author's tip, the heads added and removed, and the
  * hlc of every envelope appended so far in memory, and writes authors and heads once in
- * `finish()`, inside the same transaction. The envelope rows (and their attention index) are
- * still inserted one by one, as they are accepted, because `arrival` is their order.
+ * `finish()`, inside the same transaction. Accepted rows are numbered (`arrival`, their
+ * order) here and inserted several per statement: on Durable Object SQLite each statement
+ * has a fixed cost larger than the row's own. Anything that reads the envelope table first
+ * writes what is pending.
  */
-import type { SqlStorage } from "../storage/sql.js";
+import type { SqlStorage, SqlValue } from "../storage/sql.js";
 import type { RejectionCode } from "./codes.js";
 import type { EnvelopeId } from "./ids.js";
 import { attentionTargets, envelopeRef } from "./indexing.js";
@@ -26,6 +28,18 @@ interface Tip {
 
 /** SQLite on Durable Objects binds at most 100 parameters per statement. */
 const MAX_BOUND = 100;
+const ENVELOPE_COLUMNS = ["arrival", "id", "author", "seq", "type", "hlc", "ref", "text"] as const;
+const ATTENTION_COLUMNS = ["target", "arrival", "kind"] as const;
+
+/** `INSERT … VALUES (…), (…)` for `rows` (each as long as `columns`), at most MAX_BOUND values per statement. */
+function insertRows(sql: SqlStorage, head: string, columns: readonly string[], rows: SqlValue[][]): void {
+  const perStatement = Math.floor(MAX_BOUND / columns.length);
+  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    sql.exec(`${head} (${columns.join(", ")}) VALUES ${chunk.map(() => tuple).join(", ")}`, ...chunk.flat());
+  }
+}
 
 /** Which of `ids` the log already holds, in as few statements as the parameter limit allows. */
 export function heldAmong(sql: SqlStorage, ids: readonly string[]): Set<string> {
@@ -44,6 +58,9 @@ export class BatchAppender {
   private readonly appended = new Map<string, string>();
   private readonly headsAdded = new Set<string>();
   private readonly headsRemoved = new Set<string>();
+  private nextArrival: number | undefined;
+  private pendingRows: SqlValue[][] = [];
+  private pendingAttention: SqlValue[][] = [];
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -53,6 +70,7 @@ export class BatchAppender {
     const tip = this.tip(envelope.author);
     const lastSeq = tip?.seq ?? 0;
     if (envelope.seq <= lastSeq) {
+      this.writeRows();
       const held = this.sql.exec<{ id: string }>(`SELECT id FROM log_envelopes WHERE author = ? AND seq = ?`, envelope.author, envelope.seq)[0];
       if (held?.id === id) return { id, status: "duplicate" };
       this.sql.exec(
@@ -90,14 +108,11 @@ export class BatchAppender {
       }
       this.sql.exec(`INSERT INTO log_meta (key, value) VALUES ('genesis', ?)`, id);
     }
-    const [inserted] = this.sql.exec<{ arrival: number }>(
-      `INSERT INTO log_envelopes (id, author, seq, type, hlc, ref, text) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING arrival`,
-      id, envelope.author, envelope.seq, envelope.type, envelope.hlc, envelopeRef(envelope), signedText,
-    );
-    const arrival = Number(inserted!.arrival);
-    for (const { target, kind } of attentionTargets(envelope)) {
-      this.sql.exec(`INSERT OR IGNORE INTO log_attention (target, arrival, kind) VALUES (?, ?, ?)`, target, arrival, kind);
-    }
+    // Arrival is the rowid: one past the highest, as SQLite would number it.
+    this.nextArrival ??= Number(this.sql.exec<{ n: number }>(`SELECT COALESCE(MAX(arrival), 0) AS n FROM log_envelopes`)[0]!.n) + 1;
+    const arrival = this.nextArrival++;
+    this.pendingRows.push([arrival, id, envelope.author, envelope.seq, envelope.type, envelope.hlc, envelopeRef(envelope), signedText]);
+    for (const { target, kind } of attentionTargets(envelope)) this.pendingAttention.push([target, arrival, kind]);
     this.tips.set(envelope.author, { seq: envelope.seq, id, hlc: envelope.hlc, dirty: true });
     this.appended.set(id, envelope.hlc);
     if (envelope.prev !== null) this.unhead(envelope.prev);
@@ -108,6 +123,7 @@ export class BatchAppender {
 
   /** Writes the authors' tips and the heads; call once, inside the same transaction. */
   finish(): void {
+    this.writeRows();
     this.writeTips();
     for (const id of this.headsRemoved) this.sql.exec(`DELETE FROM log_heads WHERE id = ?`, id);
     for (const id of this.headsAdded) this.sql.exec(`INSERT INTO log_heads (id) VALUES (?)`, id);
@@ -130,6 +146,13 @@ export class BatchAppender {
   /** An id is cited: it stops being a head (an id added in this batch is simply never written). */
   private unhead(id: string): void {
     if (!this.headsAdded.delete(id)) this.headsRemoved.add(id);
+  }
+
+  private writeRows(): void {
+    insertRows(this.sql, "INSERT INTO log_envelopes", ENVELOPE_COLUMNS, this.pendingRows);
+    insertRows(this.sql, "INSERT OR IGNORE INTO log_attention", ATTENTION_COLUMNS, this.pendingAttention);
+    this.pendingRows = [];
+    this.pendingAttention = [];
   }
 
   private writeTips(): void {

@@ -16,7 +16,7 @@ import { z } from "zod";
 import { canonicalJson } from "../canonical-json.js";
 import { CommonsError } from "../errors.js";
 import type { Did } from "../identity/did.js";
-import { encodeBase64url, encodeHex, toCryptoBytes } from "../identity/encoding.js";
+import { encodeBase64url, encodeHex } from "../identity/encoding.js";
 import type { Signer } from "../identity/signer.js";
 import { isSpaceId, type SpaceId } from "../ids.js";
 import type { RejectionCode } from "./codes.js";
@@ -24,6 +24,8 @@ import { HLC_PATTERN } from "./hlc.js";
 import type { EnvelopeId } from "./ids.js";
 import { didSchema, envelopeIdSchema } from "./types/common.js";
 import { ENVELOPE_BODY_SCHEMAS, isEnvelopeType, type BodyOf, type EnvelopeType } from "./types/index.js";
+
+const utf8 = new TextEncoder();
 
 /** Cap on the canonical signed form, in UTF-8 bytes. Big content belongs in the Yjs doc. */
 export const MAX_ENVELOPE_BYTES = 64 * 1024;
@@ -93,7 +95,7 @@ export function parseEnvelope(raw: unknown): ParseResult {
     return { ok: false, code: "envelope-malformed", message: (error as Error).message };
   }
   // Code units bound UTF-8 bytes from below: only encode when it could matter.
-  if (signedText.length * 3 > MAX_ENVELOPE_BYTES && new TextEncoder().encode(signedText).length > MAX_ENVELOPE_BYTES) {
+  if (signedText.length * 3 > MAX_ENVELOPE_BYTES && utf8.encode(signedText).length > MAX_ENVELOPE_BYTES) {
     return { ok: false, code: "envelope-too-large", message: `The canonical envelope is over ${MAX_ENVELOPE_BYTES} bytes.` };
   }
   const frame = frameSchema.safeParse(raw);
@@ -104,10 +106,23 @@ export function parseEnvelope(raw: unknown): ParseResult {
   }
   const body = ENVELOPE_BODY_SCHEMAS[type].safeParse(frame.data.body);
   if (!body.success) return { ok: false, code: "envelope-malformed", message: `${type} body: ${summarize(body.error)}` };
-  const { sig, ...unsigned } = signed;
   const envelope = { ...frame.data, body: body.data } as Envelope & { id?: EnvelopeId };
   delete envelope.id;
-  return { ok: true, value: { envelope, unsignedText: canonicalJson(unsigned), signedText, claimedId: frame.data.id } };
+  return { ok: true, value: { envelope, unsignedText: withoutSig(signedText, signed), signedText, claimedId: frame.data.id } };
+}
+
+/**
+ * The canonical text without `sig`, cut out of the signed text instead of serializing again.
+ * In canonical order `sig` is never the first key (`author` sorts before it), and it is the
+ * last top-level key that can hold an object before it: only `space` and `type` follow, plain
+ * strings. So the last `,"sig":"<value>"` is the top-level field (a body string cannot hold
+ * the sequence unescaped). The schema has checked `sig` is base64url, which JSON never escapes.
+ */
+function withoutSig(signedText: string, signed: Record<string, unknown>): string {
+  const { sig, ...unsigned } = signed;
+  const field = `,"sig":"${String(sig)}"`;
+  const at = signedText.lastIndexOf(field);
+  return at === -1 ? canonicalJson(unsigned) : signedText.slice(0, at) + signedText.slice(at + field.length);
 }
 
 /** Parses one envelope from its JSON wire text; throws `CommonsError` with the rejection code. */
@@ -130,7 +145,7 @@ export function encodeEnvelope(envelope: Envelope, id?: EnvelopeId): string {
 
 /** The id of a signed envelope from its canonical signed text. */
 export async function envelopeIdOf(signedText: string): Promise<EnvelopeId> {
-  const digest = await crypto.subtle.digest("SHA-256", toCryptoBytes(new TextEncoder().encode(signedText)));
+  const digest = await crypto.subtle.digest("SHA-256", utf8.encode(signedText));
   return `sha256:${encodeHex(new Uint8Array(digest))}` as EnvelopeId;
 }
 
@@ -142,7 +157,7 @@ export async function signEnvelope<T extends EnvelopeType>(
   if (unsigned.author !== signer.did) {
     throw new CommonsError("envelope-author-mismatch", `The envelope's author is ${unsigned.author} but the key is ${signer.did}.`);
   }
-  const signature = await signer.sign(new TextEncoder().encode(canonicalJson(unsigned)));
+  const signature = await signer.sign(utf8.encode(canonicalJson(unsigned)));
   const envelope = { ...unsigned, sig: encodeBase64url(signature) } as EnvelopeOf<T>;
   return { id: await envelopeIdOf(canonicalJson(envelope)), envelope };
 }

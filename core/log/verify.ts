@@ -14,6 +14,8 @@ import type { RejectionCode } from "./codes.js";
 import { envelopeIdOf, parseEnvelope, type ParsedEnvelope } from "./envelope.js";
 import type { EnvelopeId } from "./ids.js";
 
+const utf8 = new TextEncoder();
+
 export interface IdentifiedEnvelope extends ParsedEnvelope {
   id: EnvelopeId;
 }
@@ -43,7 +45,7 @@ export async function identifyEnvelope(raw: unknown, space: SpaceId): Promise<Id
 export async function hasValidSignature(identified: IdentifiedEnvelope): Promise<boolean> {
   const signature = decodeBase64url(identified.envelope.sig);
   if (signature === null) return false;
-  return verifySignature(identified.envelope.author, new TextEncoder().encode(identified.unsignedText), signature);
+  return verifySignature(identified.envelope.author, utf8.encode(identified.unsignedText), signature);
 }
 
 /** Every stateless check, in order. Never throws. */

@@ -3,6 +3,7 @@
  * literals so any format change is a visible diff), the wire codec, and parse checks.
  */
 import { describe, expect, it } from "vitest";
+import { canonicalJson } from "../../../core/canonical-json.js";
 import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { decodeEnvelope, encodeEnvelope, MAX_ENVELOPE_BYTES, parseEnvelope } from "../../../core/log/envelope.js";
 import { formatHlc, nextHlc, parseHlc } from "../../../core/log/hlc.js";
@@ -55,6 +56,25 @@ describe("wire codec", () => {
     expect(decoded.claimedId).toBe(id);
     const verified = await verifyEnvelope(JSON.parse(wire), GOLDEN_SPACE);
     expect(verified.ok && verified.value.id).toBe(id);
+  });
+
+  it("the signing input is the canonical text without sig, also when a body holds a sig key or the text of one", async () => {
+    const signer = await Ed25519Signer.generate();
+    const other = await createEnvelope(signer, { space: GOLDEN_SPACE, last: null, heads: [] }, "channel.message", { content: "x" }, Date.now());
+    const bodies = [
+      { content: "hi" },
+      { content: `,"sig":"${other.envelope.sig}"` },
+      { kind: "probe", summary: "s", data: { sig: other.envelope.sig, nested: { sig: "x" } } },
+    ];
+    for (const body of bodies) {
+      const type = "content" in body ? "channel.message" : "trace.recorded";
+      const { envelope } = await createEnvelope(signer, { space: GOLDEN_SPACE, last: null, heads: [] }, type as never, body as never, Date.now());
+      const parsed = parseEnvelope(JSON.parse(encodeEnvelope(envelope)));
+      if (!parsed.ok) throw new Error(parsed.message);
+      const { sig: _sig, ...unsigned } = envelope;
+      expect(parsed.value.unsignedText).toBe(canonicalJson(unsigned));
+      expect((await verifyEnvelope(JSON.parse(encodeEnvelope(envelope)), GOLDEN_SPACE)).ok).toBe(true);
+    }
   });
 
   it("decodeEnvelope throws CommonsErrors carrying rejection codes", () => {
