@@ -57,7 +57,7 @@ process decodes Yjs fully and checks it converged, the rest only find the sequen
 updates at ${fo.params.paced.rate}/s; then a burst on the same sockets (${Object.entries(fo.params.burst).map(([n, c]) => `${c} at N=${n}`).join(", ")}).
 Median of ${fo.params.rounds} rounds per cell, targets alternating after a warm-up. Paced converge = last send → last arrival anywhere;
 burst converge = first send → last arrival anywhere. Server CPU = user + system seconds of the server's processes during the phase
-(edge: both workerd processes of \`wrangler dev\`). \`edge-direct\` is the same edge reached past wrangler's dev proxy (N = ${sizes[0]} only).
+(edge: both workerd processes of \`wrangler dev\`). \`edge-direct\` is the same edge reached past wrangler's dev proxy, which relays every frame and does not exist in production.
 \`floor\` is an echo server: one WebSocket round trip plus \`Y.applyUpdate\` in the client. \`do-floor\` is the edge's runtime
 (\`wrangler dev\`, hibernatable sockets, DO SQLite) running the least a durable-first, coalescing Yjs relay can do
 (\`bench/servers/do-floor/worker.js\`: no validation, no document, no framework): what any Durable Object on this runtime pays.${fo.restarts?.length ? `\n\nRestarts (a backlog outlived its trial): ${fo.restarts.join("; ")}.` : ""}
@@ -237,12 +237,14 @@ was not profiled in this run.${(() => { const big = li.cells.reduce((m, c) => (c
 The rate also falls as the log grows: ${f(small.perS, 0)}/s into ${small.n} envelopes, ${f(big.perS, 0)}/s into ${big.n} (batch p50 ${ms(small.batchP50Ms)} → ${ms(big.batchP50Ms)} ms),
 so some per-batch step costs more with the log's size (not located in this run).` : ""; })()}
 ` : `
-Where the time goes (a V8 profile of the edge's isolate over a 10k-envelope ingest with 3 posters, scratch, same code): the WebCrypto
-verify itself is the largest single cost (about a fifth of the samples), then DO SQLite statements (about a fifth), zod's envelope schema,
-\`JSON.parse\` of the request body, canonical JSON and SHA-256 for the id. Earlier the same day the edge took 1.7k envelopes/s (27 % of the floor): it
-asked SQLite whether each envelope was held (one statement per envelope, now one per 100 ids), read and rewrote the author's row and the heads
-per envelope (now once per batch, \`core/log/append.ts\`), decoded every author's did:key from base58 per envelope (now remembered), and
-partyserver's \`getServerByName\` sent a \`setName\` RPC to the object before every request (the Worker now addresses it by name directly).`}
+Where the time goes (V8 profiles of the edge's isolate over a 10k-envelope ingest with 3 posters, scratch, same day): the WebCrypto
+verify itself is the largest single cost (about a fifth of the samples), then DO SQLite (a fixed cost per statement larger than the row's own),
+zod's envelope schema, canonical JSON and SHA-256 for the id, \`JSON.parse\` of the request body. Earlier the same day the edge took
+1.7k envelopes/s (27 % of the floor): it asked SQLite whether each envelope was held (one statement per envelope, now one per 100 ids), read and
+rewrote the author's row and the heads per envelope (now once per batch, \`core/log/append.ts\`), inserted each row alone (now 12 per statement,
+arrival numbered in the batch), decoded every author's did:key from base58 per envelope (now remembered), serialized each envelope twice (the
+signing input is now cut from the signed text), and partyserver's \`getServerByName\` sent a \`setName\` RPC to the object before every request
+(the Worker now addresses it by name directly).`}
 
 ${table(["log size", "since p50 ms", "since p99 ms", "results", "attention p50 ms", "attention p99 ms", "results"], li.queries.map((q) => [q.n, ms(q.since.p50), ms(q.since.p99), f(q.since.meanResults, 0), ms(q.attention.p50), ms(q.attention.p99), f(q.attention.meanResults, 0)]))}
 `);
@@ -271,7 +273,7 @@ planning. The edge is \`wrangler dev\` (workerd with local SQLite, plus wrangler
 (default settings: broadcasts merged per event-loop turn, \`flushDelay: 0\`; and \`flushDelay: false\`: every update broadcast at once, unmerged),
 \`@y/websocket-server\` 0.1.1 (no persistence), and a plain \`ws\` relay that keeps no document.
 
-Run it: \`npm run bench\` (everything, 6–8 minutes on 2 cores, rewrites this page), \`npm run bench -- fanout --quick\` (one benchmark, small sizes,
+Run it: \`npm run bench\` (everything, about 8½ minutes on 2 cores, rewrites this page; \`npm run bench -- --million\` adds the 1M-envelope log, about 10 minutes more), \`npm run bench -- fanout --quick\` (one benchmark, small sizes,
 a JSON file and a summary only; add \`--docs\` to render this page from it).
 
 ## Targets
@@ -331,7 +333,7 @@ function throughputBullet(tp) {
   const incomplete = edge.filter((c) => !c.complete);
   const errors = edge.reduce((n, c) => n + c.closes + c.sendFailures, 0);
   return `- **Throughput.** The edge's knee is ${[...new Set(knees.map((k) => k.knee))].join(" / ")} updates/s (${knees.map((k) => `${k.writers} writer${k.writers > 1 ? "s" : ""}: best ${f(k.maxAccepted, 0)}/s`).join(", ")}),
-  set by the same per-incoming-update cost; past it the edge delivers at its ceiling with growing latency, ${errors === 0 ? "with no closed sockets or failed sends" : `with ${errors} closed sockets or failed sends`}${incomplete.length ? `, and in ${incomplete.length} cell(s) part of the load was still queued when the cell ended` : ", and every update arrived"}.
+  past it the edge delivers at its ceiling with growing latency, ${errors === 0 ? "with no closed sockets or failed sends" : `with ${errors} closed sockets or failed sends`}${incomplete.length ? `, and in ${incomplete.length} cell(s) part of the load was still queued when the cell ended` : ", and every update arrived"}.
   More writers raise the ceiling, probably because more of their frames land in one flush and are merged (not verified separately).`;
 }
 
@@ -356,29 +358,26 @@ function FINDINGS(results) {
   const perFrameUs = (r, phase) => (r ? (r[phase].serverCpuS * 1e6) / (r[phase].count * r[phase].readers) : null);
   const cl = b["cold-load"]?.summary ?? [];
   const burstOf = (n, t) => get(n, t)?.burst.convergeMs;
-  const vsFloor = sizes.map((n) => `${f(ratio(burstOf(n, "edge"), burstOf(n, "do-floor")), 2)}×`).join(" / ");
-  const vsHp = sizes.map((n) => `${f(ratio(burstOf(n, "edge"), burstOf(n, "hocuspocus")), 1)}×`).join(" / ");
-  const floorVsHp = sizes.map((n) => `${f(ratio(burstOf(n, "do-floor"), burstOf(n, "hocuspocus")), 1)}×`).join(" / ");
-  const fanout = `- **Fan-out and burst: the edge is at its runtime's floor; the floor is above Hocuspocus.** In this run the edge's bursts take
-  ${vsFloor} the time of \`do-floor\` (N = ${sizes.join(" / ")}), a hibernatable Durable Object on the same runtime doing the least a
-  durable-first Yjs relay can (no validation, no document, no framework), and ${vsHp} Hocuspocus's; \`do-floor\` alone is ${floorVsHp} Hocuspocus's.
-  The cost is per *incoming* frame: with the Hibernation API each WebSocket message is its own event delivered to the object.
-  A scratch Durable Object that only counts messages took 290–375 ms for 2,000 frames on hibernatable sockets against 125–220 ms on
-  sockets accepted without hibernation; the edge itself with partyserver's \`hibernate: false\` (scratch, same code) converged 2,000-update
-  bursts in 64–96 ms at N = 10 / 50 with 0.06 s of server CPU, against 0.45–0.8 s hibernating — faster than Hocuspocus.
-  Issue #2 asks for hibernatable sockets (idle spaces cost nothing while their sockets stay open), so the edge keeps them.
-  What was ours is fixed: bursts are applied in one Yjs transaction per flush (one transaction per update was most of the JavaScript),
-  tracked sockets skip partyserver's per-message attachment read, no \`__name\` wrappers (\`keep_names = false\`).
-  History: 17–18 s per 2,000-update burst at N = 50 at be2ad52 (a frame per update per reader), 0.9 s at 9189624 (coalescing), now at the floor.
-  What would close the rest: clients that pack several updates into one frame (our SDK and CLI can; stock y-websocket cannot), or
-  resident sockets for spaces under sustained load (a per-space switch that trades hibernation for throughput); and a measurement on a
-  deployed edge, where per-event costs are not local workerd's.
-- **Paced latency.** A lone update is now stored and sent before its event ends (a zero-delay timer cost 1.2 ms in workerd: measured with a
-  scratch object, ping-pong p50 0.65 ms without the timer, 1.89 ms with it). What remains above Hocuspocus is the runtime's: the output
-  gate holds a send until the SQLite write is durable (+0.35–0.4 ms p50 in the same scratch object; Hocuspocus here persists nothing), the
-  hibernatable event dispatch (+0.3 ms against an accepted socket) and wrangler's dev proxy, which relays every frame
-  (${p ? f((p.proxyCpuS / (p.proxyCpuS + p.runtimeCpuS)) * 100, 0) : "—"} % of the edge's CPU in the profiled burst; absent in production).
-  At N = ${nMax} a frame costs the edge ${f(perFrameUs(get(nMax, "edge"), "paced"), 0)} µs of server CPU against ${f(perFrameUs(get(nMax, "hocuspocus"), "paced"), 0)} µs for Hocuspocus (\`do-floor\`: ${f(perFrameUs(get(nMax, "do-floor"), "paced"), 0)} µs).`;
+  const p99Of = (n, t) => get(n, t)?.paced.p99;
+  const list = (fn, d = 1) => sizes.map((n) => `${f(fn(n), d)}`).join(" / ");
+  const fanout = `- **Fan-out.** Bursts (N = ${sizes.join(" / ")}): the edge converges in ${list((n) => burstOf(n, "edge"), 0)} ms, Hocuspocus in ${list((n) => burstOf(n, "hocuspocus"), 0)} ms
+  (${list((n) => ratio(burstOf(n, "edge"), burstOf(n, "hocuspocus")), 2)}×); \`do-floor\`, the least a hibernatable durable-first relay can do on the same runtime, in ${list((n) => burstOf(n, "do-floor"), 0)} ms.
+  Paced p99: edge ${list((n) => p99Of(n, "edge"))} ms, past the dev proxy ${list((n) => p99Of(n, "edge-direct"))} ms, \`do-floor\` ${list((n) => p99Of(n, "do-floor"))} ms, Hocuspocus ${list((n) => p99Of(n, "hocuspocus"))} ms.
+  What was ours and is fixed (each measured with a scratch run of the same benchmark while fixing it):
+  (1) \`wrangler dev\` traced every event — each incoming WebSocket message — into a SQLite trace store (\`X_LOCAL_OBSERVABILITY\`, on by default; the store
+  passed 1 GB in one run); with it off (\`scripts/edge-dev.mjs\`, used by \`npm start\`, the tests and this suite) a 2,000-update burst at N = 10 took 0.09 s
+  of server CPU instead of 0.45 s. Earlier runs of this page blamed that cost on the Hibernation API; it was the dev tracing.
+  (2) A burst is applied in one Yjs transaction per flush, not one per update (\`YjsRoom.flush\`). (3) Tracked sockets skip partyserver's
+  per-message attachment read (\`SpaceDO.webSocketMessage\`). (4) No esbuild \`keepNames\` wrappers. (5) A lone update is stored and sent before its
+  event ends instead of after a zero-delay timer, which costs 1.2 ms in workerd (a scratch object's ping-pong: p50 0.65 ms without it, 1.89 ms with it);
+  with more than 64 sockets the timer stays, because there an immediate send per update per reader outran the runtime (p99 0.1–0.8 s at N = 200).
+  History of the 2,000-update burst at N = 50: 17–18 s at be2ad52 (a frame per update per reader), 0.9 s at 9189624 (merged), ${f(burstOf(50, "edge"), 0)} ms now.
+  What remains is per frame sent: at N = ${nMax} a frame costs the edge ${f(perFrameUs(get(nMax, "edge"), "paced"), 0)} µs of server CPU (past the proxy: ${f(perFrameUs(get(nMax, "edge-direct"), "paced"), 0)} µs) against ${f(perFrameUs(get(nMax, "hocuspocus"), "paced"), 0)} µs
+  for Hocuspocus; 200 updates/s to ${nMax} readers is ${200 * nMax} frames/s on one single-threaded object. Above 64 readers each update waits for the
+  timer (~1.2 ms) and queues behind the previous one's sends; the output gate holds every send until its SQLite write is durable (+0.35–0.4 ms p50 in the
+  scratch object; Hocuspocus persists nothing here). What would fix it: sending one frame per reader per *window* under load (an adaptive merge window
+  sized by the send backlog, which workerd's frozen clocks make hard to observe from inside the object), and a measurement on a deployed edge, where
+  there is no dev proxy.`;
   return `## Why the edge misses, and what would fix it
 
 ${fanout}

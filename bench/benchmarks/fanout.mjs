@@ -61,12 +61,10 @@ export async function run({ quick, log }) {
   try {
     for (const n of sizes) {
       const targets = [edge, doFloor, ...anchors, echo];
-      // The edge reached past wrangler's dev proxy, once at the smallest size: how much of
-      // the edge's figures is the local dev proxy's extra hop.
-      if (n === sizes[0]) {
-        direct = await edgeDirect(edge.current);
-        if (direct) targets.splice(1, 0, direct);
-      }
+      // The edge reached past wrangler's dev proxy: how much of the edge's figures is the
+      // local dev proxy's extra hop (it relays every frame; production has no such hop).
+      direct = await edgeDirect(edge.current);
+      if (direct) targets.splice(1, 0, direct);
       log(`fanout N=${n}: warm-up`);
       for (const t of targets) await trial(t, Math.min(n, 10), { rate: 400, count: 100 }, 200);
       const perTarget = new Map(targets.map((t) => [t.name, []]));

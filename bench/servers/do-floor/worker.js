@@ -2,7 +2,7 @@
  * The fan-out floor for a hibernatable Durable Object (bench only, not the product): the
  * least a durable-first, coalescing Yjs relay pays in this runtime. Sockets are accepted
  * with the Hibernation API; every update frame is queued with no validation and no
- * document; a lone frame after a pause is flushed at the end of its event (with at most 16
+ * document; a lone frame after a pause is flushed at the end of its event (with at most 64
  * sockets, as the edge does), a burst on a zero-delay timer: one `Y.mergeUpdates`, one SQLite row, one frame to every socket.
  * Like the `relay` anchor it keeps no document, so a sync step 1 gets an empty step 2.
  * The gap between this and the edge is what the edge's own code costs.
@@ -39,7 +39,7 @@ export class FloorRoom extends DurableObject {
     if (this.scheduled) return;
     this.scheduled = true;
     // The edge's rule (durable-objects/space.ts): immediate only with few sockets.
-    if (quiet && this.ctx.getWebSockets().length <= 16) queueMicrotask(() => this.flush());
+    if (quiet && this.ctx.getWebSockets().length <= 64) queueMicrotask(() => this.flush());
     else setTimeout(() => this.flush(), 0);
   }
 
