@@ -54,8 +54,6 @@ export class SpaceDO extends Server<Env> {
    * a memo changes.
    */
   private readonly sockets = new Map<string, TrackedSocket>();
-  /** The same entries by socket object: a message is routed without touching its attachment. */
-  private readonly bySocket = new WeakMap<WebSocket, TrackedSocket>();
   private started = false;
 
   override async onStart(): Promise<void> {
@@ -114,7 +112,9 @@ export class SpaceDO extends Server<Env> {
    * takes partyserver's path, which starts the object and adopts the socket.
    */
   override async webSocketMessage(ws: WebSocket, message: WSMessage): Promise<void> {
-    const entry = this.started ? this.bySocket.get(ws) : undefined;
+    // A tracked socket is a partyserver Connection: the WebSocket itself, given a cached `id`.
+    const id = this.started ? (ws as Partial<Connection>).id : undefined;
+    const entry = id === undefined ? undefined : this.sockets.get(id);
     if (entry === undefined) return super.webSocketMessage(ws, message);
     try {
       await routeFrame(entry.peer, toBytes(message), this.yjs, this.log);
@@ -193,7 +193,6 @@ export class SpaceDO extends Server<Env> {
   private forget(conn: Connection<ConnectionMemo>): void {
     this.yjs.onClose(this.peer(conn));
     this.sockets.delete(conn.id);
-    this.bySocket.delete(conn);
   }
 
   private track(conn: Connection<ConnectionMemo>, memo: ConnectionMemo | null): SocketPeer {
@@ -218,8 +217,6 @@ export class SpaceDO extends Server<Env> {
       ownedAwareness: () => entry.memo.awareness,
     };
     this.sockets.set(conn.id, entry);
-    // partyserver's Connection is the WebSocket itself, given its extra fields.
-    this.bySocket.set(conn, entry);
     return entry.peer;
   }
 }

@@ -18,12 +18,24 @@ import { attentionTargets, envelopeRef } from "./indexing.js";
 import type { IngestResult } from "./replica.js";
 import type { IdentifiedEnvelope } from "./verify.js";
 
-interface Tip {
+/** An author's chain tip as held: what the author's next envelope must follow. */
+export interface ChainTip {
   seq: number;
-  id: string;
+  id: EnvelopeId;
   hlc: string;
+}
+
+interface Tip extends ChainTip {
   /** Changed in this batch, so `finish()` must write it. */
   dirty: boolean;
+}
+
+/** `author`'s chain tip in the log, or null before their first envelope. */
+export function chainTip(sql: SqlStorage, author: string): ChainTip | null {
+  const row = sql.exec<{ last_seq: number; last_id: string; last_hlc: string }>(
+    `SELECT last_seq, last_id, last_hlc FROM log_authors WHERE author = ?`, author,
+  )[0];
+  return row === undefined ? null : { seq: Number(row.last_seq), id: row.last_id as EnvelopeId, hlc: row.last_hlc };
 }
 
 /** SQLite on Durable Objects binds at most 100 parameters per statement. */
@@ -131,10 +143,8 @@ export class BatchAppender {
 
   private tip(author: string): Tip | null {
     if (!this.tips.has(author)) {
-      const row = this.sql.exec<{ last_seq: number; last_id: string; last_hlc: string }>(
-        `SELECT last_seq, last_id, last_hlc FROM log_authors WHERE author = ?`, author,
-      )[0];
-      this.tips.set(author, row === undefined ? null : { seq: Number(row.last_seq), id: row.last_id, hlc: row.last_hlc, dirty: false });
+      const held = chainTip(this.sql, author);
+      this.tips.set(author, held === null ? null : { ...held, dirty: false });
     }
     return this.tips.get(author)!;
   }

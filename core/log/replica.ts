@@ -19,7 +19,7 @@ import type { Signer } from "../identity/signer.js";
 import type { SpaceId } from "../ids.js";
 import type { SqlStorage } from "../storage/sql.js";
 import type { RejectionCode } from "./codes.js";
-import { BatchAppender, heldAmong } from "./append.js";
+import { BatchAppender, chainTip, heldAmong } from "./append.js";
 import { COMMIT_RELEVANT_TYPES, CommitResolver, type CommitStatus } from "./commits.js";
 import type { Envelope } from "./envelope.js";
 import type { EnvelopeId, VersionVector } from "./ids.js";
@@ -51,13 +51,6 @@ export interface StoredEnvelope {
 
 /** An envelope with its id, as sent on the wire. */
 export type WireEnvelope = Envelope & { id: EnvelopeId };
-
-interface AuthorRow extends Record<string, string | number> {
-  last_seq: number;
-  last_id: string;
-  last_hlc: string;
-  forked: number;
-}
 
 type EnvelopeRow = { arrival: number; id: string; text: string };
 
@@ -136,13 +129,13 @@ export class LogReplica {
 
   /** What a writer needs to extend `author`'s chain here. */
   writerState(author: Did): WriterState {
-    const tip = this.authorRow(author);
+    const tip = chainTip(this.sql, author);
     const heads = this.sql.exec<{ id: string; hlc: string; author: string }>(
       `SELECT e.id, e.hlc, e.author FROM log_heads h JOIN log_envelopes e ON e.id = h.id ORDER BY e.id`,
     );
     return {
       space: this.space,
-      last: tip === undefined ? null : { seq: tip.last_seq, id: tip.last_id as EnvelopeId, hlc: tip.last_hlc },
+      last: tip,
       heads: heads.filter((head) => head.author !== author).map((head) => ({ id: head.id as EnvelopeId, hlc: head.hlc })),
     };
   }
@@ -221,10 +214,6 @@ export class LogReplica {
     return this.sql
       .exec<{ id: string; conflicts_with: string; text: string }>(`SELECT id, conflicts_with, text FROM log_forks ORDER BY author, seq, id`)
       .map((row) => ({ id: row.id as EnvelopeId, conflictsWith: row.conflicts_with as EnvelopeId, envelope: JSON.parse(row.text) as Envelope }));
-  }
-
-  private authorRow(author: string): AuthorRow | undefined {
-    return this.sql.exec<AuthorRow>(`SELECT last_seq, last_id, last_hlc, forked FROM log_authors WHERE author = ?`, author)[0];
   }
 }
 
