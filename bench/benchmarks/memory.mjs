@@ -42,11 +42,7 @@ export async function run({ quick, log }) {
       const base = { runtime: runtime(), proxy: proxy() };
       let open = 0;
       for (const n of steps) {
-        const specs = [];
-        for (let i = open; i < n; i++) specs.push({ role: "writer", url: target.url(`mem-${i}`), flavor: target.flavor, docName: `mem-${i}`, key: "w0", writerIndex: 0 });
-        const parts = [0, 1, 2].map((p) => specs.filter((_, i) => i % 3 === p));
-        await Promise.all(parts.map((s, p) => (s.length ? pool.call(p, "connect", { specs: s, capacity: 0, concurrency: 20 }) : null)));
-        await pool.each([0, 1, 2], "touch");
+        await openSpaces(pool, target, "mem", open, n);
         open = n;
         await sleep(1500);
         const active = { runtime: runtime(), proxy: proxy() };
@@ -85,10 +81,7 @@ async function heapPass(pool, n, idleMs) {
   const edge = await startEdge();
   try {
     const base = await heapUsedMiB(edge.inspectorPort);
-    const specs = Array.from({ length: n }, (_, i) => ({ role: "writer", url: edge.url(`heap-${i}`), flavor: edge.flavor, docName: `heap-${i}`, key: "w0", writerIndex: 0 }));
-    const parts = [0, 1, 2].map((p) => specs.filter((_, i) => i % 3 === p));
-    await Promise.all(parts.map((s, p) => (s.length ? pool.call(p, "connect", { specs: s, capacity: 0, concurrency: 20 }) : null)));
-    await pool.each([0, 1, 2], "touch");
+    await openSpaces(pool, edge, "heap", 0, n);
     await sleep(1500);
     const active = await heapUsedMiB(edge.inspectorPort);
     await sleep(idleMs);
@@ -98,4 +91,13 @@ async function heapPass(pool, n, idleMs) {
   } finally {
     await edge.stop();
   }
+}
+
+/** Spaces `<prefix>-<from>` … `<prefix>-<to - 1>`, one writer each spread over the 3 client processes, each with one small update. */
+async function openSpaces(pool, target, prefix, from, to) {
+  const specs = [];
+  for (let i = from; i < to; i++) specs.push({ role: "writer", url: target.url(`${prefix}-${i}`), flavor: target.flavor, docName: `${prefix}-${i}`, key: "w0", writerIndex: 0 });
+  const parts = [0, 1, 2].map((p) => specs.filter((_, i) => i % 3 === p));
+  await Promise.all(parts.map((s, p) => (s.length ? pool.call(p, "connect", { specs: s, capacity: 0, concurrency: 20 }) : null)));
+  await pool.each([0, 1, 2], "touch");
 }

@@ -8,6 +8,8 @@
  * The gap between this and the edge is what the edge's own code costs.
  */
 import { DurableObject } from "cloudflare:workers";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 
 const EMPTY_STEP2 = new Uint8Array([0, 1, 2, 0, 0]);
@@ -32,7 +34,7 @@ export class FloorRoom extends DurableObject {
     const data = new Uint8Array(message);
     if (data[0] === 0 && data[1] === 0) return ws.send(EMPTY_STEP2);
     if (data[0] !== 0 || data[1] !== 2) return; // only updates are relayed
-    this.pending.push(data.subarray(2 + varUintLength(data, 2)));
+    this.pending.push(decoding.readVarUint8Array(decoding.createDecoder(data.subarray(2))));
     const now = performance.now();
     const quiet = now - this.last >= 4;
     this.last = now;
@@ -49,34 +51,17 @@ export class FloorRoom extends DurableObject {
     this.pending = [];
     const merged = batch.length === 1 ? batch[0] : Y.mergeUpdates(batch);
     this.ctx.storage.sql.exec("INSERT INTO updates (data) VALUES (?)", merged);
-    const frame = new Uint8Array(2 + 5 + merged.length);
-    frame[0] = 0;
-    frame[1] = 2;
-    const n = writeVarUint(frame, 2, merged.length);
-    frame.set(merged, 2 + n);
-    const out = frame.subarray(0, 2 + n + merged.length);
+    const frame = encoding.createEncoder();
+    encoding.writeVarUint(frame, 0); // sync
+    encoding.writeVarUint(frame, 2); // update
+    encoding.writeVarUint8Array(frame, merged);
+    const out = encoding.toUint8Array(frame);
     for (const ws of this.ctx.getWebSockets()) ws.send(out);
   }
 
   webSocketClose(ws, code) {
     ws.close(code === 1005 || code === 1006 ? 1000 : code);
   }
-}
-
-function varUintLength(bytes, at) {
-  let i = at;
-  while (bytes[i] & 0x80) i++;
-  return i - at + 1;
-}
-
-function writeVarUint(bytes, at, value) {
-  let i = at;
-  while (value > 0x7f) {
-    bytes[i++] = 0x80 | (value & 0x7f);
-    value >>>= 7;
-  }
-  bytes[i++] = value;
-  return i - at;
 }
 
 export default {
