@@ -21,27 +21,16 @@ import * as Y from "yjs";
 import { EMPTY_STATE_VECTOR, Framer } from "../lib/protocol.mjs";
 import { startEdge } from "../lib/servers.mjs";
 import { median, sleep } from "../lib/stats.mjs";
+import { mulberry32 } from "../../scripts/prng.mjs";
 
 export const name = "catch-up";
 export const title = "Catch-up: missed edits after reconnecting";
-
-/** Deterministic PRNG (mulberry32) so every round edits the same way. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The node's offline session: N separate transactions on a Y.Text. */
 function offlineDoc(n, seed) {
   const doc = new Y.Doc();
   const text = doc.getText("t");
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   let updates = 0;
   let updateBytes = 0;
   doc.on("update", (u) => {

@@ -10,7 +10,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-// @ts-expect-error -- a plain .mjs helper shared with `npm start`; its shape is checked by use here
 import { edgeEnv, repoRoot, wranglerDevArgs } from "../../scripts/edge-dev.mjs";
 
 export interface Edge {

@@ -15,6 +15,7 @@ import { Sequencer } from "../../../core/log/sequencer.js";
 import { buildView, replay, viewSnapshot } from "../../../core/views/build.js";
 import { cutOf, type LogEntry } from "../../../core/views/causal.js";
 import { keys, openReplica, seededReplica, T0 } from "../log/fixtures.js";
+import { mulberry32 } from "../../../scripts/prng.mjs";
 
 type Command = { actor: number; kind: number; pick: number; syncFrom: number };
 
@@ -24,18 +25,6 @@ const commandArb = fc.record({
   pick: fc.nat(),
   syncFrom: fc.integer({ min: -1, max: 3 }),
 });
-
-/** mulberry32: a small seeded PRNG so fast-check can replay a failing order. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function syncInto(target: LogReplica, source: LogReplica): Promise<void> {
   for (let batch = source.missingFor(target.versionVector(), 50); batch.length > 0; batch = source.missingFor(target.versionVector(), 50)) {
@@ -77,7 +66,7 @@ async function runScenario(commands: Command[]): Promise<LogEntry[]> {
 }
 
 async function deliver(pool: LogEntry[], seed: number): Promise<LogReplica> {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const order = [...pool].sort(() => random() - 0.5).map((entry) => entry.envelope as unknown);
   const replica = openReplica();
   for (let landed = -1; landed !== 0; ) {
