@@ -10,8 +10,10 @@ import { isRevoked } from "../views/grants.js";
 import type { SpaceState } from "../views/state.js";
 
 export interface CapabilityAuthority {
-  /** The committed membership epoch: tokens must carry exactly this one. */
+  /** The committed membership epoch: no token may name a later one. */
   readonly epoch: number;
+  /** The epoch at which a member's membership was last set (undefined for non-members). */
+  memberEpoch(did: Did): number | undefined;
   /** True when the jti, or a recorded ancestor of it, is revoked. */
   isRevoked(jti: string): boolean;
   /** The member's role, or undefined for a non-member. */
@@ -26,6 +28,7 @@ export const GRANTING_ROLES: ReadonlySet<Role> = new Set(["owner", "human"]);
 export function authorityFromState(state: SpaceState): CapabilityAuthority {
   return {
     epoch: state.epoch,
+    memberEpoch: (did) => state.members.get(did)?.epoch,
     isRevoked: (jti) => isRevoked(state, jti),
     roleOf: (did) => state.members.get(did)?.role,
     grant: (jti) => state.grants.get(jti),

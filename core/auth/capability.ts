@@ -14,8 +14,9 @@
  *   6. the parent, if any, through 1–6 (depth ≤ MAX_CHAIN_DEPTH → else token-chain-too-deep),
  *      then linkage (child iss = parent sub, same aud) → token-chain-broken and narrowing →
  *      token-widened (403)
- *   7. the committed view, for every token in the chain: revoked → token-revoked, epoch →
- *      token-old-epoch / token-epoch-ahead; the root issuer a member → token-not-member, and
+ *   7. the committed view, for every token in the chain: revoked → token-revoked; an epoch
+ *      below the one at which its subject's or issuer's membership was last set →
+ *      token-old-epoch, above the space's → token-epoch-ahead; the root issuer a member → token-not-member, and
  *      one who may grant when the chain ends with someone else → token-cannot-grant; in a
  *      chain with a budget every token recorded as a grant → token-grant-unrecorded (403)
  */
@@ -185,8 +186,13 @@ function checkAuthority(chain: CapabilityClaims[], authority: CapabilityAuthorit
     if (authority.isRevoked(claims.jti)) {
       throw tokenError("token-revoked", `Token ${claims.jti}${claims === chain[0] ? "" : " (a parent of yours)"} was revoked: ask for a new grant.`);
     }
-    if (claims.epoch < authority.epoch) {
-      throw tokenError("token-old-epoch", `Token ${claims.jti} was issued at membership epoch ${claims.epoch}; the space is at ${authority.epoch}: re-issue it against epoch ${authority.epoch}.`);
+    // A token outlives other people's membership changes, not its own people's: it stops
+    // when its subject's or its issuer's membership was set after it was issued.
+    for (const who of [claims.sub, claims.iss]) {
+      const since = authority.memberEpoch(who);
+      if (since !== undefined && claims.epoch < since) {
+        throw tokenError("token-old-epoch", `Token ${claims.jti} was issued at membership epoch ${claims.epoch}, before ${who === claims.sub ? "its subject's" : "its issuer's"} membership changed at epoch ${since}: re-issue it (the space is at ${authority.epoch}).`);
+      }
     }
     if (claims.epoch > authority.epoch) {
       throw tokenError("token-epoch-ahead", `Token ${claims.jti} names membership epoch ${claims.epoch} but this replica has committed ${authority.epoch}: sync the replica, or re-issue against ${authority.epoch}.`);

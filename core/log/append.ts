@@ -12,6 +12,8 @@
  * writes what is pending.
  */
 import type { SqlStorage, SqlValue } from "../storage/sql.js";
+import { hlcWallTime } from "./hlc.js";
+import { writersNamedBy } from "./schema.js";
 import type { RejectionCode } from "./codes.js";
 import type { EnvelopeId } from "./ids.js";
 import { attentionTargets, envelopeRef } from "./indexing.js";
@@ -64,6 +66,13 @@ export function heldAmong(sql: SqlStorage, ids: readonly string[]): Set<string> 
   return held;
 }
 
+/**
+ * How far ahead of the receiving replica's clock an envelope's hlc may be. Further, and it
+ * is refused unstored (`envelope-hlc-in-future`): a stamp far ahead would drag every later
+ * stamp (the sequencer's receipts too) with it, and judge deadlines as if it were then.
+ */
+export const MAX_HLC_AHEAD_MS = 5 * 60 * 1000;
+
 export class BatchAppender {
   private readonly tips = new Map<string, Tip | null>();
   /** hlc of every envelope appended in this batch, for dep checks without a read. */
@@ -73,12 +82,20 @@ export class BatchAppender {
   private nextArrival: number | undefined;
   private pendingRows: SqlValue[][] = [];
   private pendingAttention: SqlValue[][] = [];
+  /** Authors known to be writers (or not) in this batch: one lookup per author. */
+  private readonly writers = new Map<string, boolean>();
 
-  constructor(private readonly sql: SqlStorage) {}
+  /** `now`: the receiving replica's wall clock, ms. */
+  constructor(private readonly sql: SqlStorage, private readonly now: number) {}
 
   /** Checks one verified envelope against the log and appends it if it fits. */
   append({ id, envelope, signedText }: IdentifiedEnvelope): IngestResult {
     const reject = (code: RejectionCode, message: string): IngestResult => ({ id, status: "rejected", code, message });
+    if (hlcWallTime(envelope.hlc) > this.now + MAX_HLC_AHEAD_MS) {
+      return reject("envelope-hlc-in-future", `hlc ${envelope.hlc} is ${Math.round((hlcWallTime(envelope.hlc) - this.now) / 1000)} s ahead of this replica's clock (at most ${MAX_HLC_AHEAD_MS / 1000} s): fix the writer's clock.`);
+    }
+    const door = this.admit(envelope);
+    if (door !== null) return reject(door.code, door.message);
     const tip = this.tip(envelope.author);
     const lastSeq = tip?.seq ?? 0;
     if (envelope.seq <= lastSeq) {
@@ -126,6 +143,11 @@ export class BatchAppender {
     this.pendingRows.push([arrival, id, envelope.author, envelope.seq, envelope.type, envelope.hlc, envelopeRef(envelope), signedText]);
     for (const { target, kind } of attentionTargets(envelope)) this.pendingAttention.push([target, arrival, kind]);
     this.tips.set(envelope.author, { seq: envelope.seq, id, hlc: envelope.hlc, dirty: true });
+    for (const did of writersNamedBy(envelope.author, envelope)) {
+      if (this.writers.get(did) === true) continue;
+      this.writers.set(did, true);
+      this.sql.exec(`INSERT OR IGNORE INTO log_writers (did) VALUES (?)`, did);
+    }
     this.appended.set(id, envelope.hlc);
     if (envelope.prev !== null) this.unhead(envelope.prev);
     for (const dep of envelope.deps) this.unhead(dep);
@@ -139,6 +161,29 @@ export class BatchAppender {
     this.writeTips();
     for (const id of this.headsRemoved) this.sql.exec(`DELETE FROM log_heads WHERE id = ?`, id);
     for (const id of this.headsAdded) this.sql.exec(`INSERT INTO log_heads (id) VALUES (?)`, id);
+  }
+
+  /**
+   * The log's door: the genesis opens the space; a join is let in by a held invite with
+   * the same key (its proof was checked with the signature); everyone else must be a writer
+   * (named by a held membership envelope). A member removed later stays a writer: what they
+   * write is judged at commit, and their history keeps syncing.
+   */
+  private admit(envelope: IdentifiedEnvelope["envelope"]): { code: RejectionCode; message: string } | null {
+    if (envelope.type === "space.created") return null;
+    if (envelope.type === "member.joined") {
+      this.writeRows();
+      const invite = this.sql.exec<{ text: string }>(`SELECT text FROM log_envelopes WHERE id = ? AND type = 'invite.created'`, envelope.body.invite)[0];
+      if (invite === undefined) return { code: "envelope-deps-missing", message: `The invite ${envelope.body.invite} is not held here: send it first.` };
+      const key = (JSON.parse(invite.text) as { body: { key: string } }).body.key;
+      return key === envelope.body.key ? null : { code: "envelope-bad-invite-proof", message: "The join names a key other than its invite's." };
+    }
+    let known = this.writers.get(envelope.author);
+    if (known === undefined) {
+      known = this.sql.exec(`SELECT 1 FROM log_writers WHERE did = ?`, envelope.author).length > 0;
+      this.writers.set(envelope.author, known);
+    }
+    return known ? null : { code: "envelope-not-member", message: `${envelope.author} was never made a member of this space: join with an invite, or ask an owner to add you.` };
   }
 
   private tip(author: string): Tip | null {

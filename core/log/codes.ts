@@ -15,6 +15,10 @@ export const REJECTION_CODES = {
   "envelope-fork": "The author signed two different envelopes with the same seq: both are kept as evidence and the author is flagged.",
   "envelope-deps-missing": "Some deps are not held here yet: send them first (missingFor orders them causally), then resend.",
   "envelope-hlc-regressed": "The hlc is not after its prev's and every dep's: the writer's clock state is wrong.",
+  "envelope-hlc-in-future": "The hlc is more than 5 minutes ahead of this replica's clock: fix the writer's clock, then write again (the envelope was not stored).",
+  "envelope-not-member": "The author was never made a member of this space: join with an invite (`commons join <invite-url>`) or ask an owner to add you, then write again.",
+  "envelope-bad-invite-proof": "The join's proof is not the invite key's signature over this space, invite and joiner: use the invite URL exactly as given.",
+  "rate-limited": "Too many envelopes or bytes from this author or connection: wait for the time given in the message, then resend.",
   "envelope-genesis-conflict": "This space already has a different space.created: the two are different spaces; pick another name.",
 } as const;
 

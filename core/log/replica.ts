@@ -26,7 +26,7 @@ import type { EnvelopeId, VersionVector } from "./ids.js";
 import { runQuery, type LogQuery, type LogQueryResult } from "./query.js";
 import { ensureLogSchema } from "./schema.js";
 import { SEQUENCER_META_TYPES, type BodyOf, type EnvelopeType } from "./types/index.js";
-import { badSignature, hasValidSignature, identifyEnvelope, type IdentifiedEnvelope, type IdentifyResult } from "./verify.js";
+import { badInviteProof, badSignature, hasValidInviteProof, hasValidSignature, identifyEnvelope, type IdentifiedEnvelope, type IdentifyResult } from "./verify.js";
 import { createEnvelope, type WriterState } from "./writer.js";
 
 export interface IngestResult {
@@ -78,20 +78,24 @@ export class LogReplica {
     return replica;
   }
 
-  /** Verifies and appends a batch; one result per item, in order. */
-  async ingest(batch: readonly unknown[]): Promise<IngestResult[]> {
+  /**
+   * Verifies and appends a batch; one result per item, in order. `now` is this replica's
+   * clock (ms), against which stamps too far ahead are refused.
+   */
+  async ingest(batch: readonly unknown[], options: { now?: number } = {}): Promise<IngestResult[]> {
     const identified = await Promise.all(batch.map((raw) => identifyEnvelope(raw, this.space)));
     // Already held: byte-identical to an envelope verified on arrival, no need to verify again.
     const held = heldAmong(this.sql, identified.flatMap((r) => (r.ok ? [r.value.id] : [])));
     const checked = await Promise.all(
       identified.map(async (r): Promise<IdentifyResult> => {
         if (!r.ok || held.has(r.value.id)) return r;
-        return (await hasValidSignature(r.value)) ? r : badSignature(r.value.id);
+        if (!(await hasValidSignature(r.value))) return badSignature(r.value.id);
+        return (await hasValidInviteProof(r.value)) ? r : badInviteProof(r.value.id);
       }),
     );
     const accepted: IdentifiedEnvelope[] = [];
     const results = this.sql.transaction(() => {
-      const appender = new BatchAppender(this.sql);
+      const appender = new BatchAppender(this.sql, options.now ?? Date.now());
       const out = checked.map((check): IngestResult => {
         if (!check.ok) return { ...(check.id === undefined ? {} : { id: check.id }), status: "rejected", code: check.code, message: check.message };
         const result = appender.append(check.value);
@@ -115,8 +119,10 @@ export class LogReplica {
    */
   append<T extends EnvelopeType>(signer: Signer, type: T, body: BodyOf<T>, options: { now?: number } = {}): Promise<WireEnvelope> {
     const run = this.appendQueue.then(async () => {
-      const { id, envelope } = await createEnvelope(signer, this.writerState(signer.did), type, body, options.now ?? Date.now());
-      const [result] = await this.ingest([envelope]);
+      const now = options.now ?? Date.now();
+      const { id, envelope } = await createEnvelope(signer, this.writerState(signer.did), type, body, now);
+      // Its own stamp is never "from the future" here: it is this clock, or follows held stamps.
+      const [result] = await this.ingest([envelope], { now: Math.max(now, Date.now()) });
       if (result?.status !== "accepted") {
         throw new CommonsError(result?.code ?? "envelope-malformed", `Could not append ${type}: ${result?.message ?? "no result"}`);
       }

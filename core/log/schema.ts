@@ -8,9 +8,11 @@
  * accepts an envelope whose prev and deps it already holds, arrival order is always a
  * causal (topological) order: the query cursor, and the order sync sends envelopes in.
  */
+import { CommonsError } from "../errors.js";
 import type { SqlStorage } from "../storage/sql.js";
+import type { Envelope } from "./envelope.js";
 
-export const LOG_SCHEMA_VERSION = 1;
+export const LOG_SCHEMA_VERSION = 2;
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS log_meta (
@@ -53,6 +55,10 @@ const STATEMENTS = [
     conflicts_with TEXT NOT NULL,
     text TEXT NOT NULL
   )`,
+  // Who may write here: every did a held membership envelope named (the genesis's owners
+  // and sequencer, members added or joined, appointed sequencers). The log's door: an
+  // envelope by anyone else is refused at ingest and never stored (core/log/append.ts).
+  `CREATE TABLE IF NOT EXISTS log_writers (did TEXT PRIMARY KEY)`,
   // Who an envelope asks for attention: a did or a role, and why (mention, approval,
   // escalation). Read by query({ attention }).
   `CREATE TABLE IF NOT EXISTS log_attention (
@@ -63,8 +69,40 @@ const STATEMENTS = [
   )`,
 ];
 
-/** Creates the log tables if absent. Safe to call on every open. */
+/** Creates the log tables if absent and migrates older ones. Safe to call on every open. */
 export function ensureLogSchema(sql: SqlStorage): void {
   for (const statement of STATEMENTS) sql.exec(statement);
-  sql.exec(`INSERT OR IGNORE INTO log_meta (key, value) VALUES ('schema_version', ?)`, String(LOG_SCHEMA_VERSION));
+  const held = sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'schema_version'`)[0]?.value;
+  const version = held === undefined ? 0 : Number(held);
+  if (version > LOG_SCHEMA_VERSION) {
+    throw new CommonsError("log-schema-newer", `This log was written by a newer Commons (schema ${version}, this one reads ${LOG_SCHEMA_VERSION}): upgrade.`, { status: 500 });
+  }
+  if (version === 1) backfillWriters(sql);
+  sql.exec(`INSERT OR REPLACE INTO log_meta (key, value) VALUES ('schema_version', ?)`, String(LOG_SCHEMA_VERSION));
+}
+
+/** Version 1 → 2: who may write, from the membership envelopes already held. */
+function backfillWriters(sql: SqlStorage): void {
+  const rows = sql.exec<{ author: string; text: string }>(
+    `SELECT author, text FROM log_envelopes WHERE type IN ('space.created', 'member.added', 'member.joined', 'sequencer.appointed') ORDER BY arrival`,
+  );
+  for (const row of rows) for (const did of writersNamedBy(row.author, JSON.parse(row.text) as Envelope)) {
+    sql.exec(`INSERT OR IGNORE INTO log_writers (did) VALUES (?)`, did);
+  }
+}
+
+/** The dids a held envelope makes writers. */
+export function writersNamedBy(author: string, envelope: Envelope): string[] {
+  switch (envelope.type) {
+    case "space.created":
+      return [...envelope.body.owners, envelope.body.sequencer ?? author];
+    case "member.added":
+      return [envelope.body.member];
+    case "member.joined":
+      return [author];
+    case "sequencer.appointed":
+      return [envelope.body.sequencer];
+    default:
+      return [];
+  }
 }

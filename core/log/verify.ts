@@ -13,6 +13,7 @@ import type { SpaceId } from "../ids.js";
 import type { RejectionCode } from "./codes.js";
 import { envelopeIdOf, parseEnvelope, type ParsedEnvelope } from "./envelope.js";
 import type { EnvelopeId } from "./ids.js";
+import { inviteProofInput } from "./types/invite.js";
 
 const utf8 = new TextEncoder();
 
@@ -58,6 +59,19 @@ export async function verifyEnvelope(raw: unknown, space: SpaceId): Promise<Iden
   return identified;
 }
 
+/** For a `member.joined`: the invite key's signature over (space, invite, joiner). True for every other type. */
+export async function hasValidInviteProof(identified: IdentifiedEnvelope): Promise<boolean> {
+  const { envelope } = identified;
+  if (envelope.type !== "member.joined") return true;
+  const proof = decodeBase64url(envelope.body.proof);
+  if (proof === null) return false;
+  return verifySignature(envelope.body.key, inviteProofInput(envelope.space, envelope.body.invite, envelope.author), proof);
+}
+
 export function badSignature(id: EnvelopeId): Rejection {
   return { ok: false, code: "envelope-bad-signature", message: "The signature does not verify with the author's did:key.", id };
+}
+
+export function badInviteProof(id: EnvelopeId): Rejection {
+  return { ok: false, code: "envelope-bad-invite-proof", message: "The join's proof is not the invite key's signature over this space, invite and joiner.", id };
 }

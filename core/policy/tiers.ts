@@ -11,12 +11,17 @@
  *
  * Order: non-members → 4; read tools → 1 (unless a policy names the tool); observers → 4
  * for everything else; the tool's own `policy.set` (its rules first, first match wins, then
- * its tier); with no policy for the tool, human-only tools → 4 for agents; then the `*`
- * policy; then 1. The token's tier ceiling is applied by the caller (docs/AUTHORITY.md).
+ * its tier), else the space's default policy for the tool (core/policy/defaults.ts); with
+ * neither, human-only tools → 4 for agents; then the `*` policy; then 1. The token's tier
+ * ceiling is applied by the caller (docs/AUTHORITY.md).
+ *
+ * The same function is the commit rule (core/policy/commit-rule.ts): what a tool decides
+ * here is decided again where the envelope commits, whatever path it took.
  */
 import type { Did } from "../identity/did.js";
 import type { Approver, BodyOf, Tier } from "../log/types/index.js";
 import type { Member, Policy, SpaceState } from "../views/state.js";
+import { defaultPolicy } from "./defaults.js";
 import { matches } from "./patterns.js";
 
 export interface ToolCall {
@@ -38,7 +43,7 @@ export interface TierDecision {
 export const TOOLS = [
   "post_message", "create_work_item", "claim_work_item", "release_work_item", "update_work_item", "complete_work_item",
   "write_artifact", "request_approval", "decide_approval", "grant_authority", "revoke_authority",
-  "query_channel", "get_space_state", "acquire_lock", "release_lock",
+  "query_channel", "get_space_state", "acquire_lock", "release_lock", "set_policy",
 ] as const;
 
 /** Tools that only read: open to every member, observers included, unless a policy says otherwise. */
@@ -52,9 +57,10 @@ const DEFAULT_APPROVER: Approver = "owner";
 export function decideTier(call: ToolCall, view: SpaceState): TierDecision {
   const member = view.members.get(call.actor);
   if (member === undefined) return refuse(`${call.actor} is not a member of this space: ask an owner to add you`);
-  const own = view.policies.get(call.tool);
-  if (own === undefined && READ_TOOLS.has(call.tool)) return run(1, "reading is open to every member");
+  const set = view.policies.get(call.tool);
+  if (set === undefined && READ_TOOLS.has(call.tool)) return run(1, "reading is open to every member");
   if (member.role === "observer") return refuse("observers can read but not act: ask an owner for another role");
+  const own = set ?? defaultPolicy(call.tool);
   if (own !== undefined) return fromPolicy(own, call, member, view);
   if (HUMAN_ONLY_TOOLS.has(call.tool) && member.role === "agent") {
     return refuse(`${call.tool} is reserved to humans: ask a human member to do it`);
@@ -64,7 +70,7 @@ export function decideTier(call: ToolCall, view: SpaceState): TierDecision {
   return run(1, "no policy applies: members act freely");
 }
 
-function fromPolicy(policy: Policy, call: ToolCall, member: Member, view: SpaceState): TierDecision {
+function fromPolicy(policy: Policy | BodyOf<"policy.set">, call: ToolCall, member: Member, view: SpaceState): TierDecision {
   const rule = policy.rules?.find((candidate) => holds(candidate.when, call, member, view));
   const tier = rule?.tier ?? policy.tier;
   const approver = rule?.approver ?? policy.approver ?? DEFAULT_APPROVER;
@@ -91,6 +97,7 @@ function holds(when: Conditions, call: ToolCall, member: Member, view: SpaceStat
   if (when.actors !== undefined && !when.actors.includes(call.actor)) return false;
   if (when.roles !== undefined && !when.roles.includes(member.role)) return false;
   if (when.inOwnDomain !== undefined && inOwnDomain(call, member, view) !== when.inOwnDomain) return false;
+  if (when.crossDomain !== undefined && crossDomain(call, member, view) !== when.crossDomain) return false;
   if (when.match !== undefined && !when.match.every((pattern) => matches(pattern, call.args))) return false;
   return true;
 }
@@ -110,6 +117,11 @@ export function callDomains(args: Record<string, unknown>, view: SpaceState): st
 function inOwnDomain(call: ToolCall, member: Member, view: SpaceState): boolean {
   const domains = callDomains(call.args, view);
   return domains.length > 0 && domains.every((domain) => member.domains.includes(domain));
+}
+
+/** The call names at least one domain that is not the actor's. */
+function crossDomain(call: ToolCall, member: Member, view: SpaceState): boolean {
+  return callDomains(call.args, view).some((domain) => !member.domains.includes(domain));
 }
 
 function describe(approver: Approver): string {

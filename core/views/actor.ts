@@ -30,3 +30,14 @@ export function onBehalfOf(envelope: Envelope): Did | undefined {
   // Only the ACTOR_TYPES schemas admit the field (every body schema is strict).
   return (envelope.body as { actor?: Did }).actor;
 }
+
+/** What the tool host may write in its own name: reports of what its tools did. */
+const HOST_REPORT_TYPES: ReadonlySet<string> = new Set(["channel.message", "trace.recorded"]);
+
+/**
+ * True for the tool host speaking as itself (the seed's "MIR-Server: ✅ Task created"): a
+ * message or trace by the space's sequencer with no `actor`. Never tiered or charged.
+ */
+export function isHostReport(envelope: Envelope, sequencer: Did | undefined): boolean {
+  return envelope.author === sequencer && onBehalfOf(envelope) === undefined && HOST_REPORT_TYPES.has(envelope.type);
+}

@@ -125,9 +125,35 @@ export function applyRevoke(state: SpaceState, id: EnvelopeId, actor: Did, body:
   state.revoked.set(body.jti, { by: actor, envelope: id });
 }
 
-export function applySpend(state: SpaceState, body: BodyOf<"budget.spent">): void {
-  for (const grant of grantChain(state, body.grant)) {
+export function applySpend(state: SpaceState, jti: string, units: number): void {
+  for (const grant of grantChain(state, jti)) {
     grant.spent.calls += 1;
-    grant.spent.units += body.units ?? 1;
+    grant.spent.units += units;
   }
+}
+
+/**
+ * Which budget an effect by `actor` with `tool` at wall time `at` pays from. A member who
+ * holds a live budgeted grant for the tool is bound by it however the effect arrives (MCP,
+ * CLI, `/log`, a peer): every such effect spends one call and one unit, in commit order.
+ *
+ * - `null`: no live budgeted grant of the actor covers the tool; nothing is charged;
+ * - `{ jti }`: the first such grant (by jti: the same on every replica) with room;
+ * - `{ exhausted }`: there are such grants and none has room; the effect is rejected.
+ */
+export function budgetFor(state: SpaceState, actor: Did, tool: string, at: number): { jti: string } | { exhausted: string } | null {
+  let exhausted: string | undefined;
+  const candidates = [...state.grants.values()]
+    .filter((grant) => grant.subject === actor && (grant.tools.includes("*") || grant.tools.includes(tool)))
+    .sort((a, b) => (a.jti < b.jti ? -1 : 1));
+  for (const grant of candidates) {
+    const chain = grantChain(state, grant.jti);
+    if (!chain.some((link) => link.budget !== undefined)) continue;
+    if (chain.some((link) => state.revoked.has(link.jti) || at > Date.parse(link.expiresAt))) continue;
+    const room = chain.every(({ budget, spent }) =>
+      (budget?.calls === undefined || spent.calls + 1 <= budget.calls) && (budget?.units === undefined || spent.units + 1 <= budget.units));
+    if (room) return { jti: grant.jti };
+    exhausted ??= grant.jti;
+  }
+  return exhausted === undefined ? null : { exhausted };
 }

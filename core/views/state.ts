@@ -10,8 +10,9 @@ import type { Did } from "../identity/did.js";
 import type { Envelope, EnvelopeOf } from "../log/envelope.js";
 import type { ApprovalId, EnvelopeId, Role, WorkItemId } from "../log/ids.js";
 import type { BodyOf } from "../log/types/index.js";
-import type { Approver } from "../log/types/index.js";
-import { actorOf } from "./actor.js";
+import type { Approver, Visibility } from "../log/types/index.js";
+import { chargeOf } from "../policy/commit-rule.js";
+import { actorOf, isHostReport } from "./actor.js";
 import { applyGrant, applyRevoke, applySpend, type Grant, type Revocation } from "./grants.js";
 
 export interface Member {
@@ -21,6 +22,25 @@ export interface Member {
   name?: string;
   /** The envelope that last set this membership. */
   since: EnvelopeId;
+  /**
+   * The membership epoch at which this membership was last set: a capability token naming
+   * this member (as subject or issuer) must carry an epoch at least this high, so tokens
+   * stop working when *their* member changes, not when someone else joins.
+   */
+  epoch: number;
+}
+
+export interface Invite {
+  id: EnvelopeId;
+  key: Did;
+  role: Exclude<Role, "owner">;
+  domains: string[];
+  name?: string;
+  expiresAt: string;
+  uses: number;
+  used: number;
+  createdBy: Did;
+  revoked: boolean;
 }
 
 export interface WorkItem {
@@ -53,6 +73,8 @@ export interface ApprovalRequest {
   decidedBy?: Did;
   decision?: EnvelopeId;
   reason?: string;
+  /** The accepted envelope that carried out the approved action (at most one). */
+  executedBy?: EnvelopeId;
 }
 
 export interface Policy extends BodyOf<"policy.set"> {
@@ -85,6 +107,9 @@ export interface SpaceState {
    */
   sequencer?: Did;
   members: Map<Did, Member>;
+  /** Who may read the space (set at genesis, changed by owners with `space.configured`). */
+  visibility: Visibility;
+  invites: Map<EnvelopeId, Invite>;
   /** Membership epoch: 1 at genesis, +1 per membership change. */
   epoch: number;
   work: Map<WorkItemId, WorkItem>;
@@ -101,7 +126,7 @@ export interface SpaceState {
 
 export function emptyState(): SpaceState {
   return {
-    members: new Map(), epoch: 0, work: new Map(), approvals: new Map(), policies: new Map(),
+    members: new Map(), visibility: "private", invites: new Map(), epoch: 0, work: new Map(), approvals: new Map(), policies: new Map(),
     artifacts: new Map(), branches: new Map(), savedViews: new Map(), grants: new Map(), revoked: new Map(),
   };
 }
@@ -114,17 +139,49 @@ export function cloneState(state: SpaceState): SpaceState {
 export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envelope): void {
   const { author } = envelope;
   const actor = actorOf(envelope);
+  // The budget an effect pays from is chosen on the state before the effect (as judged).
+  const charge = isHostReport(envelope, state.sequencer) ? null : chargeOf(state, envelope);
+  if (charge !== null) applySpend(state, charge, 1);
+  const carried = (envelope.body as { approval?: EnvelopeId }).approval;
+  if (carried !== undefined) {
+    // The approved action is carried out: the approval cannot be used again.
+    const request = state.approvals.get(carried);
+    if (request !== undefined) request.executedBy = id;
+  }
   switch (envelope.type) {
     case "space.created":
       state.genesis = id;
       state.sequencer = envelope.body.sequencer ?? author;
-      for (const owner of envelope.body.owners) state.members.set(owner, { did: owner, role: "owner", domains: [], since: id });
+      state.visibility = envelope.body.visibility ?? "private";
       state.epoch = 1;
+      for (const owner of envelope.body.owners) state.members.set(owner, { did: owner, role: "owner", domains: [], since: id, epoch: 1 });
+      return;
+    case "space.configured":
+      state.visibility = envelope.body.visibility;
       return;
     case "member.added": {
       const { member, role, domains, name } = envelope.body;
-      state.members.set(member, { did: member, role, domains, ...(name === undefined ? {} : { name }), since: id });
       state.epoch++;
+      state.members.set(member, { did: member, role, domains, ...(name === undefined ? {} : { name }), since: id, epoch: state.epoch });
+      return;
+    }
+    case "invite.created": {
+      const { key, role, domains, name, expiresAt, uses } = envelope.body;
+      state.invites.set(id, { id, key, role, domains, ...(name === undefined ? {} : { name }), expiresAt, uses, used: 0, createdBy: author, revoked: false });
+      return;
+    }
+    case "invite.revoked": {
+      const invite = state.invites.get(envelope.body.invite);
+      if (invite !== undefined) invite.revoked = true;
+      return;
+    }
+    case "member.joined": {
+      const invite = state.invites.get(envelope.body.invite);
+      if (invite === undefined) return;
+      invite.used++;
+      state.epoch++;
+      const name = envelope.body.name ?? invite.name;
+      state.members.set(author, { did: author, role: invite.role, domains: invite.domains, ...(name === undefined ? {} : { name }), since: id, epoch: state.epoch });
       return;
     }
     case "member.removed":
@@ -198,7 +255,7 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
       applyRevoke(state, id, actor, envelope.body);
       return;
     case "budget.spent":
-      applySpend(state, envelope.body);
+      applySpend(state, envelope.body.grant, envelope.body.units ?? 1);
       return;
     default:
       // channel.message, trace.recorded, commit, sequencer.appointed: no state here

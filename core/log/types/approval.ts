@@ -4,7 +4,7 @@
  * Decisions take effect once committed; one after `expiresAt` (by its hlc) is rejected.
  */
 import { z } from "zod";
-import { actorSchema, approverSchema, digestSchema, envelopeIdSchema, isoTimeSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
+import { actorSchema, approvalRefSchema, approverSchema, digestSchema, envelopeIdSchema, isoTimeSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
 
 export const approvalRequestedBody = z.strictObject({
   action: z.strictObject({ tool: labelSchema, params: jsonObjectSchema, summary: textSchema }),
@@ -18,6 +18,7 @@ export const approvalRequestedBody = z.strictObject({
    */
   binding: digestSchema.optional(),
   actor: actorSchema,
+  approval: approvalRefSchema,
 });
 
 export const approvalDecidedBody = z.strictObject({

@@ -5,7 +5,7 @@
  * two offline replicas from spending the same budget twice (core/views/grants.ts).
  */
 import { z } from "zod";
-import { actorSchema, didSchema, distinct, isoTimeSchema, labelSchema, textSchema, tierSchema } from "./common.js";
+import { actorSchema, approvalRefSchema, didSchema, distinct, isoTimeSchema, labelSchema, textSchema, tierSchema } from "./common.js";
 
 /** A token id (`jti`): 8–128 URL-safe characters, e.g. a random base64url string. */
 export const jtiSchema = z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, "expected 8–128 characters of [A-Za-z0-9_-]");
@@ -33,6 +33,7 @@ export const authorityGrantedBody = z.strictObject({
   expiresAt: isoTimeSchema,
   parent: jtiSchema.optional(),
   actor: actorSchema,
+  approval: approvalRefSchema,
 });
 
 /** Revokes a grant and every grant beneath it; by its issuer or an owner. */
@@ -40,6 +41,7 @@ export const authorityRevokedBody = z.strictObject({
   jti: jtiSchema,
   reason: textSchema.optional(),
   actor: actorSchema,
+  approval: approvalRefSchema,
 });
 
 /** Spends one call and `units` (default 1) of a grant's budget, and of every ancestor's. */

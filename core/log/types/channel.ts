@@ -3,7 +3,7 @@
  * Id, sender and timestamp are not in the body: they are the envelope's id, author and hlc.
  */
 import { z } from "zod";
-import { actorSchema, approverSchema, didSchema, distinct, envelopeIdSchema, isoTimeSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
+import { actorSchema, approvalRefSchema, approverSchema, didSchema, distinct, envelopeIdSchema, isoTimeSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
 
 /** What one tool call did, as logged in the channel (the seed's `ToolCallLog`). */
 export const toolCallLogSchema = z.strictObject({
@@ -23,4 +23,5 @@ export const channelMessageBody = z.strictObject({
   threadRef: envelopeIdSchema.optional(),
   toolCalls: z.array(toolCallLogSchema).max(32).optional(),
   actor: actorSchema,
+  approval: approvalRefSchema,
 });

@@ -47,6 +47,21 @@ export const tierSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.l
  */
 export const actorSchema = didSchema.optional();
 
+/**
+ * The approved request an effect carries out (tier 3, or tier 2 without a matching
+ * pattern): the commit rule accepts the effect only if that request was approved by an
+ * approver the policy names, was asked by the same actor for this tool and these
+ * arguments, and has not been carried out before (core/views/authority.ts).
+ */
+export const approvalRefSchema = envelopeIdSchema.optional();
+
+/** Membership a space can hand out by invite: never owner. */
+export const inviteRoleSchema = z.enum(["human", "agent", "observer"]);
+
+/** Who may read a space: members only (`private`, the default) or anyone (`public-read`). */
+export const visibilitySchema = z.enum(["private", "public-read"]);
+export type Visibility = z.infer<typeof visibilitySchema>;
+
 /** An array of distinct values, so "owners", "mentions" and the like cannot repeat. */
 export function distinct<T extends z.ZodType<string>>(item: T, max: number) {
   return z.array(item).max(max).refine((list) => new Set(list).size === list.length, { message: "entries must be distinct" });

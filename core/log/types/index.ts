@@ -7,18 +7,23 @@ import type { z } from "zod";
 import { approvalDecidedBody, approvalRequestedBody } from "./approval.js";
 import { authorityGrantedBody, authorityRevokedBody, budgetSpentBody } from "./authority.js";
 import { channelMessageBody } from "./channel.js";
+import { inviteCreatedBody, inviteRevokedBody, memberJoinedBody } from "./invite.js";
 import {
   artifactCreatedBody, artifactUpdatedBody, branchAbandonedBody, branchCreatedBody, branchMergedBody, traceRecordedBody,
 } from "./records.js";
 import {
-  commitBody, memberAddedBody, memberRemovedBody, policySetBody, sequencerAppointedBody, spaceCreatedBody, viewDefinedBody,
+  commitBody, memberAddedBody, memberRemovedBody, policySetBody, sequencerAppointedBody, spaceConfiguredBody, spaceCreatedBody, viewDefinedBody,
 } from "./space.js";
 import { workClaimedBody, workCompletedBody, workCreatedBody, workReleasedBody, workUpdatedBody } from "./work.js";
 
 export const ENVELOPE_BODY_SCHEMAS = {
   "space.created": spaceCreatedBody,
+  "space.configured": spaceConfiguredBody,
   "member.added": memberAddedBody,
   "member.removed": memberRemovedBody,
+  "invite.created": inviteCreatedBody,
+  "invite.revoked": inviteRevokedBody,
+  "member.joined": memberJoinedBody,
   "policy.set": policySetBody,
   "view.defined": viewDefinedBody,
   "channel.message": channelMessageBody,
@@ -54,4 +59,4 @@ export function isEnvelopeType(type: string): type is EnvelopeType {
 /** Types the sequencer never commits: its own receipts and the hand-over of its role. */
 export const SEQUENCER_META_TYPES: ReadonlySet<EnvelopeType> = new Set(["commit", "sequencer.appointed"]);
 
-export type { Approver, Tier } from "./common.js";
+export type { Approver, Tier, Visibility } from "./common.js";

@@ -4,7 +4,7 @@
  * by the id of the envelope that created it.
  */
 import { z } from "zod";
-import { actorSchema, envelopeIdSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
+import { actorSchema, approvalRefSchema, envelopeIdSchema, jsonObjectSchema, labelSchema, textSchema } from "./common.js";
 
 /** Artifact content: inline text, or the name of a shared type in the space's Yjs doc. */
 export const artifactContentSchema = z.union([
@@ -18,6 +18,7 @@ export const artifactCreatedBody = z.strictObject({
   content: artifactContentSchema,
   item: envelopeIdSchema.optional(),
   actor: actorSchema,
+  approval: approvalRefSchema,
 });
 
 export const artifactUpdatedBody = z.strictObject({
@@ -25,6 +26,7 @@ export const artifactUpdatedBody = z.strictObject({
   content: artifactContentSchema,
   note: textSchema.optional(),
   actor: actorSchema,
+  approval: approvalRefSchema,
 });
 
 export const branchCreatedBody = z.strictObject({
@@ -33,7 +35,7 @@ export const branchCreatedBody = z.strictObject({
   from: envelopeIdSchema.optional(),
 });
 
-export const branchMergedBody = z.strictObject({ branch: envelopeIdSchema, summary: textSchema.optional() });
+export const branchMergedBody = z.strictObject({ branch: envelopeIdSchema, summary: textSchema.optional(), approval: approvalRefSchema });
 
 export const branchAbandonedBody = z.strictObject({ branch: envelopeIdSchema, reason: textSchema.optional() });
 

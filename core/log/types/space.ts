@@ -5,13 +5,20 @@
  */
 import { z } from "zod";
 import { isValidPattern, PATTERN_MAX_LENGTH } from "../../policy/patterns.js";
-import { approverSchema, didSchema, distinct, domainsSchema, envelopeIdSchema, jsonObjectSchema, labelSchema, roleSchema, textSchema, tierSchema } from "./common.js";
+import { approvalRefSchema, approverSchema, didSchema, distinct, domainsSchema, envelopeIdSchema, jsonObjectSchema, labelSchema, roleSchema, textSchema, tierSchema, visibilitySchema } from "./common.js";
 
 /** The genesis. Its author must be one of `owners`; `sequencer` defaults to the author. */
 export const spaceCreatedBody = z.strictObject({
   owners: distinct(didSchema, 64).min(1),
   sequencer: didSchema.optional(),
   title: labelSchema.optional(),
+  /** Who may read: members only (default) or anyone. Owners change it with `space.configured`. */
+  visibility: visibilitySchema.optional(),
+});
+
+/** Changes the space's settings; by an owner. */
+export const spaceConfiguredBody = z.strictObject({
+  visibility: visibilitySchema,
 });
 
 /** Adds a member, or changes an existing member's role and domains. Bumps the epoch. */
@@ -45,6 +52,8 @@ export const policyRuleSchema = z.strictObject({
     roles: distinct(roleSchema, 4).optional(),
     /** The call's domains (args, or its work item's) are all among the actor's own (true), or not (false). */
     inOwnDomain: z.boolean().optional(),
+    /** The call names a domain outside the actor's own (true), or names none outside them (false). */
+    crossDomain: z.boolean().optional(),
     /** Every pattern matches the call's arguments. */
     match: z.array(patternSchema).min(1).max(16).optional(),
   }),
@@ -65,6 +74,7 @@ export const policySetBody = z.strictObject({
   approver: approverSchema.optional(),
   reason: textSchema.optional(),
   rules: z.array(policyRuleSchema).max(32).optional(),
+  approval: approvalRefSchema,
 });
 
 /** A named, saved view layout or query (data for UIs; no effect on authority). */

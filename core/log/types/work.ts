@@ -4,7 +4,7 @@
  * winner (first in causal order, ties by id); the first *committed* claim wins for good.
  */
 import { z } from "zod";
-import { actorSchema, domainsSchema, envelopeIdSchema, labelSchema, textSchema } from "./common.js";
+import { actorSchema, approvalRefSchema, domainsSchema, envelopeIdSchema, labelSchema, textSchema } from "./common.js";
 
 export const workCreatedBody = z.strictObject({
   title: labelSchema,
@@ -13,11 +13,12 @@ export const workCreatedBody = z.strictObject({
   /** The seed's clock: HF (high-frequency), LF (low-frequency) or Dormant work. */
   clock: z.enum(["HF", "LF", "Dormant"]).optional(),
   actor: actorSchema,
+  approval: approvalRefSchema,
 });
 
-export const workClaimedBody = z.strictObject({ item: envelopeIdSchema, note: textSchema.optional(), actor: actorSchema });
+export const workClaimedBody = z.strictObject({ item: envelopeIdSchema, note: textSchema.optional(), actor: actorSchema, approval: approvalRefSchema });
 
-export const workReleasedBody = z.strictObject({ item: envelopeIdSchema, reason: textSchema.optional(), actor: actorSchema });
+export const workReleasedBody = z.strictObject({ item: envelopeIdSchema, reason: textSchema.optional(), actor: actorSchema, approval: approvalRefSchema });
 
 export const workUpdatedBody = z.strictObject({
   item: envelopeIdSchema,
@@ -25,6 +26,7 @@ export const workUpdatedBody = z.strictObject({
   description: textSchema.optional(),
   note: textSchema.optional(),
   actor: actorSchema,
+  approval: approvalRefSchema,
 });
 
 export const workCompletedBody = z.strictObject({
@@ -32,4 +34,5 @@ export const workCompletedBody = z.strictObject({
   result: textSchema.optional(),
   artifact: envelopeIdSchema.optional(),
   actor: actorSchema,
+  approval: approvalRefSchema,
 });
