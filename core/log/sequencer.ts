@@ -63,6 +63,17 @@ export class Sequencer {
     return this.replica.commits.nextSequencer === this.signer.did;
   }
 
+  /**
+   * The committed state, kept incrementally (caught up to the replica's frontier on each
+   * call: O(new commits), never a fold of the log). Read-only for callers: it is the
+   * sequencer's own working state.
+   */
+  committed(): SpaceState {
+    this.catchUp();
+    this.state.sequencer = this.replica.commits.nextSequencer ?? this.state.sequencer;
+    return this.state;
+  }
+
   /** Commits everything pending. A no-op (empty result) when this key is not the sequencer. */
   sequence(): Promise<SequenceResult> {
     // One run at a time: two overlapping runs would give two indexes the same number.
