@@ -69,7 +69,8 @@ export class Sequencer {
    * sequencer's own working state.
    */
   committed(): SpaceState {
-    this.catchUp();
+    // During a run the state already holds the run's verdicts: catching up would apply them twice.
+    if (this.running === undefined) this.catchUp();
     this.state.sequencer = this.replica.commits.nextSequencer ?? this.state.sequencer;
     return this.state;
   }
