@@ -28,34 +28,26 @@ export async function authenticate(request: Request, space: string, state: Space
 const IDENTITY_ARGUMENT = /^(caller|caller_?agent|caller_?id|as|as_?user|on_?behalf_?of|actor|agent|identity|user|user_?id|sender|from|principal|subject|sub|iss)$/i;
 
 /**
- * Looks at a POST body before the SDK does (on a clone; the original is left for it):
- * refuses JSON-RPC batches (-32600: batching left MCP in 2025-06-18, and one request per
- * exchange is what the 2026 revision serves) and a `tools/call` whose arguments name a
- * caller identity the tool does not take (403 `identity-argument-refused`).
+ * Looks at the parsed body before the SDK does (SpaceMcp.fetch reads it once): refuses
+ * JSON-RPC batches (-32600: batching left MCP in 2025-06-18, and one request per exchange is
+ * what the 2026 revision serves) and a `tools/call` whose arguments name a caller identity
+ * the tool does not take (403 `identity-argument-refused`). A body that is not JSON
+ * (`undefined`) passes: the SDK answers with the protocol's parse error.
  */
-export async function inspectBody(request: Request): Promise<void> {
-  if (request.method !== "POST") return;
-  let message: unknown;
-  try {
-    message = await request.clone().json();
-  } catch {
-    return; // not JSON: the SDK answers with the protocol's parse error
-  }
+export function inspectBody(message: unknown): void {
   if (Array.isArray(message)) {
     throw new CommonsError("batch-not-supported", "JSON-RPC batches are not part of MCP since 2025-06-18: send one message per request", { status: 400, rpcCode: -32600 });
   }
-  const calls = [message] as Array<{ method?: unknown; params?: { name?: unknown; arguments?: unknown } }>;
-  for (const call of calls) {
-    if (call?.method !== "tools/call" || typeof call.params?.arguments !== "object" || call.params.arguments === null) continue;
-    const tool = typeof call.params.name === "string" ? toolNamed(call.params.name) : undefined;
-    const accepted = new Set(Object.keys((tool?.input as { shape?: object } | undefined)?.shape ?? {}));
-    const named = Object.keys(call.params.arguments).find((key) => IDENTITY_ARGUMENT.test(key) && !accepted.has(key));
-    if (named !== undefined) {
-      throw new CommonsError(
-        "identity-argument-refused",
-        `"${named}" tries to name the caller; the caller is the subject of your bearer token. Remove the argument.`,
-        { status: 403, rpcCode: -32003 },
-      );
-    }
+  const call = message as { method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null | undefined;
+  if (call?.method !== "tools/call" || typeof call.params?.arguments !== "object" || call.params.arguments === null) return;
+  const tool = typeof call.params.name === "string" ? toolNamed(call.params.name) : undefined;
+  const accepted = new Set(Object.keys((tool?.input as { shape?: object } | undefined)?.shape ?? {}));
+  const named = Object.keys(call.params.arguments).find((key) => IDENTITY_ARGUMENT.test(key) && !accepted.has(key));
+  if (named !== undefined) {
+    throw new CommonsError(
+      "identity-argument-refused",
+      `"${named}" tries to name the caller; the caller is the subject of your bearer token. Remove the argument.`,
+      { status: 403, rpcCode: -32003 },
+    );
   }
 }

@@ -2,11 +2,13 @@
  * The space's MCP endpoint inside the SpaceDO: `/s/:space/mcp`, Streamable HTTP through the
  * official SDK's `createMcpHandler` (2026-07-28, with stateless answers for 2025 clients).
  * Checks Host and Origin, authenticates the bearer capability token, then serves the
- * tools of core/mcp for that verified caller. Also the tool host's approval watcher:
- * approved actions run once (recorded in SQLite), rejections and expiries are posted.
+ * tools of core/mcp for that verified caller. Every error it answers is a JSON-RPC error
+ * with the request's id (JSON-RPC 2.0 §5: null only when no id could be read). Also the tool
+ * host's approval watcher: approved actions run once (recorded in SQLite), rejections and
+ * expiries are posted.
  */
-import { createMcpHandler } from "@modelcontextprotocol/server";
-import { CommonsError } from "../core/errors.js";
+import { createMcpHandler, DEFAULT_MAX_REQUEST_BODY_SIZE, readRequestBody, type RequestId } from "@modelcontextprotocol/server";
+import { CommonsError, isCommonsError } from "../core/errors.js";
 import type { Did } from "../core/identity/did.js";
 import type { Signer } from "../core/identity/signer.js";
 import type { CommitEntry } from "../core/log/sequencer.js";
@@ -40,13 +42,31 @@ export class SpaceMcp {
     this.once = sqlOnce(deps.sql);
   }
 
+  /**
+   * One exchange. The body is read first, once, so that every refusal can carry the
+   * request's id and none leaves the body unread (workerd then logs "Can't read from request
+   * stream after response has been sent"); the SDK gets a fresh request with the same bytes.
+   * Our refusals are answered here as JSON-RPC errors; the SDK answers its own.
+   */
   async fetch(request: Request): Promise<Response> {
-    checkHostAndOrigin(request, this.deps.allowedHosts);
-    const host = this.host((type, body) => this.deps.log().write(type, body));
-    const caller = await authenticate(request, this.deps.space, host.committed());
-    await inspectBody(request);
-    const handler = createMcpHandler(() => buildSpaceMcpServer(host, caller), { legacy: "stateless", responseMode: "json" });
-    return handler.fetch(request, { authInfo: { token: "", clientId: caller.did, scopes: [...caller.tools], extra: { caller } } });
+    let message: unknown;
+    try {
+      const read = await readMessage(request);
+      message = read.message;
+      checkHostAndOrigin(request, this.deps.allowedHosts);
+      const host = this.host((type, body) => this.deps.log().write(type, body));
+      const caller = await authenticate(request, this.deps.space, host.committed());
+      inspectBody(message);
+      const handler = createMcpHandler(() => buildSpaceMcpServer(host, caller), { legacy: "stateless", responseMode: "json" });
+      const authInfo = { token: "", clientId: caller.did, scopes: [...caller.tools], extra: { caller } };
+      const response = await handler.fetch(read.request, { authInfo, ...(read.message === undefined ? {} : { parsedBody: read.message }) });
+      return await withRequestId(response, requestIdOf(message));
+    } catch (error) {
+      if (isCommonsError(error)) return rpcError(error, requestIdOf(message));
+      console.error(`SpaceMcp ${this.deps.space}:`, error);
+      const internal = new CommonsError("internal", "the space failed to handle this MCP request; it is logged, try again", { status: 500, rpcCode: -32603, cause: error });
+      return rpcError(internal, requestIdOf(message));
+    }
   }
 
   /** LogRoom's afterCommit hook: react to committed approval decisions. */
@@ -89,6 +109,72 @@ export class SpaceMcp {
       locks: this.locks,
     };
   }
+}
+
+/**
+ * A POST's body, read once within the SDK's bound, and its JSON (`undefined` when it is not
+ * JSON: the SDK answers that with the protocol's parse error, from the fresh request).
+ */
+async function readMessage(request: Request): Promise<{ request: Request; message: unknown }> {
+  if (request.method !== "POST" || request.body === null) return { request, message: undefined };
+  let read: Awaited<ReturnType<typeof readRequestBody>>;
+  try {
+    read = await readRequestBody(request, DEFAULT_MAX_REQUEST_BODY_SIZE);
+  } catch (error) {
+    throw new CommonsError("body-unreadable", "The request body could not be read: send it again", { status: 400, rpcCode: -32700, cause: error });
+  }
+  if (read.tooLarge) {
+    // Drained, not cancelled: workerd logs "Can't read from request stream…" for a body left
+    // unread or cancelled when the answer goes out. (The runtime bounds a request's size.)
+    await drain(request.body);
+    throw new CommonsError("body-too-large", `The body is over ${DEFAULT_MAX_REQUEST_BODY_SIZE} bytes: send one smaller message`, { status: 413, rpcCode: -32600 });
+  }
+  let message: unknown;
+  try {
+    message = JSON.parse(read.text);
+  } catch {
+    message = undefined;
+  }
+  return { request: new Request(request.url, { method: request.method, headers: request.headers, body: read.text }), message };
+}
+
+async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
+  try {
+    const reader = body.getReader();
+    while (!(await reader.read()).done);
+  } catch {
+    // The client went away mid-body: nothing is left to drain, and the refusal stands.
+  }
+}
+
+/**
+ * The SDK answers a few refusals (415 Content-Type, the 2025 path's 406 Accept) before it
+ * reads the body, so with `"id": null`; this fills in the id we did read.
+ */
+async function withRequestId(response: Response, id: RequestId | null): Promise<Response> {
+  if (id === null || response.ok || !response.headers.get("Content-Type")?.startsWith("application/json")) return response;
+  const body = (await response.clone().json().catch(() => null)) as { id?: unknown; error?: unknown } | null;
+  if (body === null || typeof body !== "object" || body.error === undefined || body.id !== null) return response;
+  const headers = new Headers(response.headers);
+  headers.delete("Content-Length");
+  return new Response(JSON.stringify({ ...body, id }), { status: response.status, headers });
+}
+
+/**
+ * The id to answer with: a single request's, null for anything else (not JSON, a batch, a
+ * notification, a response) — the same rule the SDK applies to its own error answers.
+ */
+function requestIdOf(message: unknown): RequestId | null {
+  if (message === null || typeof message !== "object" || Array.isArray(message)) return null;
+  const { method, id } = message as { method?: unknown; id?: unknown };
+  return typeof method === "string" && (typeof id === "string" || typeof id === "number") ? id : null;
+}
+
+/** A refusal as a JSON-RPC error: the request's id, and the stable code in `error.data.code`. */
+function rpcError(error: CommonsError, id: RequestId | null): Response {
+  const body = { jsonrpc: "2.0", id, error: { code: error.rpcCode, message: error.message, data: { code: error.code } } };
+  const headers = error.status === 401 ? { "WWW-Authenticate": `Bearer error="invalid_token", error_description="${error.code}"` } : undefined;
+  return Response.json(body, { status: error.status, ...(headers ? { headers } : {}) });
 }
 
 /** Refuses requests whose Host or Origin is not one this space answers to. */

@@ -144,12 +144,6 @@ export class SpaceDO extends Server<Env> {
       return await this.route(request);
     } catch (error) {
       if (!isCommonsError(error)) throw error;
-      if (new URL(request.url).pathname.endsWith("/mcp")) {
-        // MCP clients read JSON-RPC errors; the stable code rides in error.data.
-        const body = { jsonrpc: "2.0", id: null, error: { code: error.rpcCode, message: error.message, data: { code: error.code } } };
-        const headers = error.status === 401 ? { "WWW-Authenticate": `Bearer error="invalid_token", error_description="${error.code}"` } : undefined;
-        return Response.json(body, { status: error.status, ...(headers ? { headers } : {}) });
-      }
       return Response.json(error.toJSON(), { status: error.status });
     }
   }

@@ -1,8 +1,10 @@
 /**
  * The MCP endpoint's trust boundary against `wrangler dev`: token attacks are refused with
  * 401/403 and a specific code, malformed JSON-RPC gets the protocol's error codes, never a
- * 500, and nothing lands in the log.
+ * 500, and nothing lands in the log. Every error carries the request's id when one could be
+ * read, and no refusal leaves an unread body behind in workerd's log.
  */
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueCapability } from "../../core/auth/capability.js";
 import { encodeBase64url } from "../../core/identity/encoding.js";
@@ -17,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => seeded?.close());
 
-const rpc = (method: string, params: Record<string, unknown> = {}, id: number | null = 1) => ({ jsonrpc: "2.0", id, method, params });
+const rpc = (method: string, params: Record<string, unknown> = {}, id: number | string | null = 1) => ({ jsonrpc: "2.0", id, method, params });
 const toolsCall = (name: string, args: Record<string, unknown>) => rpc("tools/call", { name, arguments: args });
 const HEADERS = { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25" };
 
@@ -50,11 +52,13 @@ async function hmacSign(input: string, secret: Uint8Array): Promise<string> {
 }
 
 describe("token attacks on /s/:space/mcp", () => {
-  const refusedWith = async (token: string | null, status: number, code: string, body: unknown = rpc("tools/list")) => {
+  // Each refusal is asked with its own id (the code), which the answer must carry back.
+  const refusedWith = async (token: string | null, status: number, code: string, body: { id: unknown } = { ...rpc("tools/list"), id: code }) => {
     const countBefore = seeded.replica.count();
     const res = await post(token, body);
     expect(res.status, res.text).toBe(status);
     expect(res.json?.error?.data?.code, res.text).toBe(code);
+    expect(res.json?.id, res.text).toBe(body.id);
     expect(res.text).not.toContain("Internal");
     expect(seeded.replica.count()).toBe(countBefore);
   };
@@ -119,7 +123,8 @@ describe("token attacks on /s/:space/mcp", () => {
 
   it("a caller identity passed as an argument → 403, and nothing runs", async () => {
     const token = await seeded.token(seeded.george);
-    await refusedWith(token, 403, "identity-argument-refused", toolsCall("create_work_item", { title: "x", domain: "After-Image", caller_agent: "michelle" }));
+    const call = { ...toolsCall("create_work_item", { title: "x", domain: "After-Image", caller_agent: "michelle" }), id: 9001 };
+    await refusedWith(token, 403, "identity-argument-refused", call);
   });
 });
 
@@ -141,5 +146,57 @@ describe("malformed JSON-RPC on /s/:space/mcp", () => {
     expect(res.status).toBeLessThan(500);
     const payload = res.json?.result ?? res.json?.error;
     expect(payload?.isError === true || res.json?.error?.code === -32602, res.text).toBe(true);
+  });
+});
+
+describe("errors carry the request's id", () => {
+  const idOf = async (body: unknown, extra: Record<string, string> = {}) => {
+    const res = await post(await seeded.token(seeded.andy), body, extra);
+    expect(res.status, res.text).toBeGreaterThanOrEqual(400);
+    expect(res.json?.error, res.text).toBeDefined();
+    return res.json?.id;
+  };
+
+  it("a Content-Type that is not JSON (415, answered by the SDK before it reads the body)", async () => {
+    expect(await idOf(rpc("tools/list", {}, 415), { "Content-Type": "text/plain" })).toBe(415);
+  });
+  it("an Accept without event streams on the 2025 path (406)", async () => {
+    expect(await idOf(rpc("tools/list", {}, 406), { Accept: "text/html" })).toBe(406);
+  });
+  it("a batch names no single request: null", async () => {
+    expect(await idOf([rpc("tools/list", {}, 1), rpc("tools/list", {}, 2)])).toBeNull();
+  });
+  it("a body over 4 MiB: 413 body-too-large, null (it is not read as JSON)", async () => {
+    const res = await post(null, `{"jsonrpc":"2.0","id":1,"method":"ping","pad":"${"x".repeat(4 * 1024 * 1024)}"}`);
+    expect(res.status, res.text).toBe(413);
+    expect(res.json).toMatchObject({ id: null, error: { data: { code: "body-too-large" } } });
+  });
+});
+
+describe("refused before the tools run, the body is still read", () => {
+  /** node:http, since fetch will not send a Host of our choosing. */
+  const postAs = (host: string, body: string) =>
+    new Promise<{ status: number; json: any }>((resolve, reject) => {
+      const req = httpRequest(`${edgeOf().http}/s/${seeded.space}/mcp`, { method: "POST", headers: { ...HEADERS, Host: host } }, (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: parseBody(text) }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+
+  it("leaves no \"Can't read from request stream\" in workerd's log", async () => {
+    const body = JSON.stringify({ ...rpc("tools/list", {}, "rebound"), pad: "x".repeat(256 * 1024) });
+    const foreign = await postAs("rebound.example", body);
+    expect(foreign).toMatchObject({ status: 403, json: { id: "rebound", error: { data: { code: "host-not-allowed" } } } });
+    expect((await post(null, body)).status).toBe(401);
+    expect((await post("not-a-token", body)).status).toBe(401);
+    expect((await post(null, "x".repeat(4 * 1024 * 1024 + 1))).status).toBe(413);
+    // workerd logs the unread body after the answer has gone: a last exchange and a moment
+    // let that line, if any, reach the edge's output.
+    await post(await seeded.token(seeded.andy), rpc("ping"));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(edgeOf().output()).not.toMatch(/read from request stream/i);
   });
 });
