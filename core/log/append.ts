@@ -94,8 +94,6 @@ export class BatchAppender {
     if (hlcWallTime(envelope.hlc) > this.now + MAX_HLC_AHEAD_MS) {
       return reject("envelope-hlc-in-future", `hlc ${envelope.hlc} is ${Math.round((hlcWallTime(envelope.hlc) - this.now) / 1000)} s ahead of this replica's clock (at most ${MAX_HLC_AHEAD_MS / 1000} s): fix the writer's clock.`);
     }
-    const door = this.admit(envelope);
-    if (door !== null) return reject(door.code, door.message);
     const tip = this.tip(envelope.author);
     const lastSeq = tip?.seq ?? 0;
     if (envelope.seq <= lastSeq) {
@@ -129,6 +127,9 @@ export class BatchAppender {
     if (missing.length > 0) {
       return reject("envelope-deps-missing", `${missing.length} dep(s) not held here, e.g. ${missing[0]}: send them first.`);
     }
+    // After the chain checks, so a sender missing earlier envelopes is told to send them first.
+    const door = this.admit(envelope);
+    if (door !== null) return reject(door.code, door.message);
     if (envelope.type === "space.created") {
       const genesis = this.sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'genesis'`)[0]?.value;
       if (genesis !== undefined) return reject("envelope-genesis-conflict", `This space was created by ${genesis}.`);

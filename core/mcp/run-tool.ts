@@ -11,6 +11,8 @@
  */
 import type { Did } from "../identity/did.js";
 import type { EnvelopeId } from "../log/ids.js";
+import type { EnvelopeStatus } from "../log/replica.js";
+import { carriesApproval } from "../policy/commit-rule.js";
 import { approvalBinding, approvalCovers } from "../policy/binding.js";
 import { decideTier } from "../policy/tiers.js";
 import type { ApprovalRequest } from "../views/state.js";
@@ -38,13 +40,14 @@ export async function runTool(host: ToolHost, caller: Caller, tool: ToolDef, arg
     return refused("token-tier-exceeded", `${tool.name} is a tier-${decision.tier} action but your token stops at tier ${caller.tierCeiling}: ask for a token with a higher tier`);
   }
   if (decision.action === "ask") return requestApproval(host, caller, tool, args, decision.approver ?? "owner", decision.reason);
-  if (caller.budgeted) {
-    const spend = await host.write("budget.spent", { grant: caller.grant, units: 1, tool: tool.name, actor: caller.did });
-    if (spend.status.state === "committed" && spend.status.verdict === "rejected") {
-      return refused("budget-exhausted", `${spend.status.reason ?? "the budget is spent"}: ask the grant's issuer for more`);
-    }
+  // No separate spend: the commit rule charges the effect itself to the actor's budget
+  // (core/policy/commit-rule.ts), the same whichever path the effect takes.
+  const outcome = await attempt(() => tool.run(args, caller, host));
+  const commit = outcome.kind === "done" ? (outcome.result.structured.commit as EnvelopeStatus | undefined) : undefined;
+  if (commit?.state === "committed" && commit.verdict === "rejected" && commit.reason?.startsWith("budget exhausted")) {
+    return refused("budget-exhausted", `${commit.reason}: nothing was done`);
   }
-  return attempt(() => tool.run(args, caller, host));
+  return outcome;
 }
 
 async function requestApproval(
@@ -98,7 +101,13 @@ export async function executeApproved(host: ToolHost, request: ApprovalRequest, 
     return refused("approval-mismatch", `the approval for ${request.id} does not cover this exact call`);
   }
   const caller: Caller = { did: request.requestedBy, grant: `approval:${request.id}`, tools: [tool.name], tierCeiling: 4, budgeted: false };
-  const outcome = await attempt(() => tool.run(parsed.data, caller, host));
+  // What the action writes carries the request it carries out: the commit rule accepts a
+  // tier-3 effect only with it, and only once.
+  const carrying: ToolHost = {
+    ...host,
+    write: (type, body) => host.write(type, carriesApproval(type) ? { ...body, approval: request.id } : body),
+  };
+  const outcome = await attempt(() => tool.run(parsed.data, caller, carrying));
   const ok = outcome.kind === "done";
   await host.write("channel.message", {
     content: ok

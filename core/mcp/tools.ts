@@ -72,6 +72,7 @@ export const TOOLS = [
         title: a.title,
         ...(a.description ? { description: a.description } : {}),
         ...(a.domain ? { domains: [a.domain] } : {}),
+        ...(a.clock ? { clock: a.clock } : {}),
         actor: caller.did,
       })),
   }),

@@ -23,6 +23,7 @@ import { decodeBase64url } from "../identity/encoding.js";
 import type { Envelope } from "../log/envelope.js";
 import { hlcWallTime } from "../log/hlc.js";
 import type { EnvelopeId } from "../log/ids.js";
+import { ENVELOPE_BODY_SCHEMAS, type EnvelopeType } from "../log/types/index.js";
 import { actorOf } from "../views/actor.js";
 import { budgetFor } from "../views/grants.js";
 import type { Member, SpaceState } from "../views/state.js";
@@ -94,6 +95,12 @@ export function callOf(envelope: Envelope): ToolCall | null {
   }
 }
 
+/** Whether a type's body can name the approval it carries out (its schema has `approval`). */
+export function carriesApproval(type: EnvelopeType): boolean {
+  const schema = ENVELOPE_BODY_SCHEMAS[type] as { shape?: Record<string, unknown> };
+  return schema.shape !== undefined && "approval" in schema.shape;
+}
+
 /** Who may decide `request` under the committed policy: never who the requester picked. */
 export function approverFor(state: SpaceState, request: { action: { tool: string; params: Record<string, unknown> }; requestedBy: Did }): string {
   const decision = decideTier({ tool: request.action.tool, actor: request.requestedBy, args: request.action.params }, state);
@@ -131,11 +138,13 @@ export function chargeOf(state: SpaceState, envelope: Envelope): string | null {
 
 function carriedApproval(state: SpaceState, id: EnvelopeId, envelope: Envelope, call: ToolCall): Judgement {
   const ref = (envelope.body as { approval?: EnvelopeId }).approval;
-  const needs = `${call.tool} needs approval (${decideTier(call, state).reason})`;
-  if (ref === undefined) return no(`${needs}: ask with request_approval and carry the approved request's id in "approval"`);
+  if (ref === undefined) {
+    // The sequencer keeps 200 characters of a reason: what to do comes first.
+    return no(`${call.tool} needs an approved request carried in "approval" (ask with request_approval): ${decideTier(call, state).reason}`);
+  }
   const request = state.approvals.get(ref);
-  if (request === undefined) return no(`${needs}: approval ${ref} is not a committed request`);
-  if (request.status !== "approved") return no(`${needs}: approval ${ref} is ${request.status}, not approved`);
+  if (request === undefined) return no(`approval ${ref} is not a committed request`);
+  if (request.status !== "approved") return no(`approval ${ref} is ${request.status}, not approved`);
   if (request.executedBy !== undefined && request.executedBy !== id) return no(`approval ${ref} was already carried out by ${request.executedBy}`);
   if (request.requestedBy !== call.actor) return no(`approval ${ref} was asked by ${request.requestedBy}, not ${call.actor}`);
   if (request.action.tool !== call.tool) return no(`approval ${ref} is for ${request.action.tool}, not ${call.tool}`);

@@ -49,8 +49,12 @@ export const TOOLS = [
 /** Tools that only read: open to every member, observers included, unless a policy says otherwise. */
 export const READ_TOOLS: ReadonlySet<string> = new Set(["query_channel", "get_space_state"]);
 
-/** Reserved to humans (owners and humans) unless the tool's own policy says otherwise. */
-export const HUMAN_ONLY_TOOLS: ReadonlySet<string> = new Set(["grant_authority", "revoke_authority", "decide_approval"]);
+/**
+ * Reserved to humans (owners and humans) unless the tool's own policy says otherwise.
+ * Not grant_authority: an agent may re-delegate a grant it holds, narrower (the commit rule
+ * for grants, core/views/grants.ts, refuses an agent's root grant).
+ */
+export const HUMAN_ONLY_TOOLS: ReadonlySet<string> = new Set(["revoke_authority", "decide_approval"]);
 
 const DEFAULT_APPROVER: Approver = "owner";
 

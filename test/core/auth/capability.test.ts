@@ -21,7 +21,8 @@ const people = async () => {
 };
 
 function authority(roles: Record<string, Role>, over: Partial<CapabilityAuthority> = {}): CapabilityAuthority {
-  return { epoch: EPOCH, isRevoked: () => false, roleOf: (did) => roles[did], grant: () => undefined, ...over };
+  // Every member's membership was last set at EPOCH, unless a test says otherwise.
+  return { epoch: EPOCH, memberEpoch: (did) => (roles[did] ? EPOCH : undefined), isRevoked: () => false, roleOf: (did) => roles[did], grant: () => undefined, ...over };
 }
 
 async function setup() {

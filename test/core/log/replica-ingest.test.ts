@@ -110,7 +110,7 @@ describe("LogReplica.ingest", () => {
   it("envelope-fork: kept as evidence, author flagged", async () => {
     const { alice, bob } = await keys();
     const replica = openReplica();
-    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did, bob.did] } });
     const one = await signRaw(bob, { type: "channel.message", body: { content: "one" } });
     const other = await signRaw(bob, { type: "channel.message", body: { content: "other" } });
     const results = await replica.ingest([genesis.envelope, one.envelope, other.envelope, other.envelope]);
@@ -123,7 +123,7 @@ describe("LogReplica.ingest", () => {
   it("envelope-deps-missing: held back until the dep is held", async () => {
     const { alice, bob } = await keys();
     const replica = openReplica();
-    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did, bob.did] } });
     const reply = await signRaw(bob, { type: "channel.message", body: { content: "ack" }, deps: [genesis.id] });
     expect(await replica.ingest([reply.envelope])).toMatchObject([{ code: "envelope-deps-missing" }]);
     expect(await replica.ingest([genesis.envelope, reply.envelope])).toMatchObject([{ status: "accepted" }, { status: "accepted" }]);
@@ -133,7 +133,7 @@ describe("LogReplica.ingest", () => {
   it("envelope-hlc-regressed: not after prev, or not after a dep", async () => {
     const { alice, bob } = await keys();
     const replica = openReplica();
-    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] }, hlc: formatHlc(T0 + 10, 0, alice.did) });
+    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did, bob.did] }, hlc: formatHlc(T0 + 10, 0, alice.did) });
     const early = await signRaw(alice, { type: "channel.message", body: { content: "x" }, seq: 2, prev: genesis.id, hlc: formatHlc(T0 + 10, 0, alice.did) });
     const beforeDep = await signRaw(bob, { type: "channel.message", body: { content: "y" }, deps: [genesis.id], hlc: formatHlc(T0 + 5, 0, bob.did) });
     const results = await replica.ingest([genesis.envelope, early.envelope, beforeDep.envelope]);
@@ -151,7 +151,7 @@ describe("LogReplica.ingest", () => {
   it("lands the good items of a batch that also holds bad ones", async () => {
     const { alice, bob } = await keys();
     const replica = openReplica();
-    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did, bob.did] } });
     const hello = await signRaw(bob, { type: "channel.message", body: { content: "hello" }, deps: [genesis.id] });
     const bye = await signRaw(bob, { type: "channel.message", body: { content: "bye" }, seq: 2, prev: hello.id, deps: [] });
     const results = await replica.ingest([
@@ -164,6 +164,56 @@ describe("LogReplica.ingest", () => {
     ]);
     expect(results.map((result) => result.status)).toEqual(["rejected", "accepted", "rejected", "accepted", "rejected", "accepted"]);
     expect(replica.versionVector()).toEqual({ [alice.did]: 1, [bob.did]: 2 });
+  });
+
+  it("envelope-not-member: a stranger's envelopes are refused and not stored; a member added later writes", async () => {
+    const { alice, bob, carol } = await keys();
+    const replica = openReplica();
+    const genesis = await signRaw(alice, { type: "space.created", body: { owners: [alice.did] } });
+    await replica.ingest([genesis.envelope]);
+    const stranger = await signRaw(bob, { type: "channel.message", body: { content: "let me in" }, deps: [genesis.id] });
+    const joined = await signRaw(carol, { type: "channel.message", body: { content: "me too" }, deps: [genesis.id] });
+    expect(await replica.ingest([stranger.envelope, joined.envelope])).toMatchObject([
+      { status: "rejected", code: "envelope-not-member" },
+      { status: "rejected", code: "envelope-not-member" },
+    ]);
+    expect(replica.count()).toBe(1);
+    expect(replica.versionVector()).toEqual({ [alice.did]: 1 });
+    // alice adds carol: from then on carol's envelopes are let in (and judged at commit).
+    const added = await signRaw(alice, { type: "member.added", body: { member: carol.did, role: "agent", domains: [] }, seq: 2, prev: genesis.id, hlc: formatHlc(T0 + 5, 0, alice.did) });
+    expect(await replica.ingest([added.envelope, joined.envelope])).toMatchObject([{ status: "accepted" }, { status: "accepted" }]);
+    expect(await replica.ingest([stranger.envelope])).toMatchObject([{ code: "envelope-not-member" }]);
+  });
+
+  it("envelope-not-member: a member removed later stays a writer, so its history syncs to a new replica", async () => {
+    const { replica, cast } = await seededReplica();
+    await replica.append(cast.carol, "channel.message", { content: "before removal" }, { now: T0 + 3 });
+    await replica.append(cast.alice, "member.removed", { member: cast.carol.did }, { now: T0 + 4 });
+    await replica.append(cast.carol, "channel.message", { content: "after removal: judged at commit" }, { now: T0 + 5 });
+    const fresh = openReplica();
+    const results = await fresh.ingest(replica.missingFor({}));
+    expect(results.every((result) => result.status === "accepted")).toBe(true);
+    expect(fresh.count()).toBe(replica.count());
+  });
+
+  it("envelope-hlc-in-future: a stamp more than 5 minutes ahead is refused unstored, and every writer keeps writing", async () => {
+    const { replica, cast } = await seededReplica();
+    const now = T0 + 60_000;
+    const tip = replica.writerState(cast.bob.did);
+    const ahead = (ms: number) => signRaw(cast.bob, { type: "channel.message", body: { content: "from the future" }, deps: tip.heads.map((h) => h.id).sort(), hlc: formatHlc(now + ms, 0, cast.bob.did) });
+    const far = await ahead(100 * 365 * 24 * 3600 * 1000);
+    const justOver = await ahead(5 * 60 * 1000 + 1);
+    const within = await ahead(5 * 60 * 1000);
+    const before = replica.count();
+    expect(await replica.ingest([far.envelope, justOver.envelope], { now })).toMatchObject([
+      { status: "rejected", code: "envelope-hlc-in-future" },
+      { status: "rejected", code: "envelope-hlc-in-future" },
+    ]);
+    expect(replica.count()).toBe(before);
+    expect(await replica.ingest([within.envelope], { now })).toMatchObject([{ status: "accepted" }]);
+    // The sequencer and others still write: their stamps follow the held ones, within the bound.
+    const next = await replica.append(cast.edge, "commit", { entries: [{ id: within.id, index: 1, verdict: "accepted" }] }, { now });
+    expect(next.hlc > within.envelope.hlc).toBe(true);
   });
 
   it("refuses to open one storage for two spaces", async () => {

@@ -46,7 +46,8 @@ describe("Sequencer", () => {
     const byBob = await replica.append(bob, "member.added", { member: bob.did, role: "owner", domains: [] });
     const policyByCarol = await replica.append(carol, "policy.set", { tool: "deploy", tier: 1 });
     const policyByAlice = await replica.append(alice, "policy.set", { tool: "deploy", tier: 3, approver: "owner" });
-    const outsider = await replica.append(mallory, "channel.message", { content: "let me in" });
+    // A stranger is stopped at the door: refused at ingest, never stored, never judged.
+    await expect(replica.append(mallory, "channel.message", { content: "let me in" })).rejects.toMatchObject({ code: "envelope-not-member" });
     const observerAdd = await replica.append(alice, "member.added", { member: carol.did, role: "observer", domains: [] });
     await sequencer.sequence();
     const afterDemotion = await replica.append(carol, "channel.message", { content: "still here?" });
@@ -54,7 +55,7 @@ describe("Sequencer", () => {
     expect(verdictOf(replica, byBob.id)).toEqual({ verdict: "rejected", reason: "only owners can change members" });
     expect(verdictOf(replica, policyByCarol.id)).toEqual({ verdict: "rejected", reason: "only owners can change policy" });
     expect(verdictOf(replica, policyByAlice.id)).toEqual({ verdict: "accepted", reason: undefined });
-    expect(verdictOf(replica, outsider.id)).toEqual({ verdict: "rejected", reason: `${mallory.did} is not a member of this space` });
+    expect(replica.versionVector()[mallory.did]).toBeUndefined();
     expect(verdictOf(replica, observerAdd.id)).toMatchObject({ verdict: "accepted" });
     expect(verdictOf(replica, afterDemotion.id)).toEqual({ verdict: "rejected", reason: "observers can read but not write" });
     const view = buildView(replica.since(0));
@@ -103,7 +104,7 @@ describe("Sequencer", () => {
     const again = await replica.append(alice, "approval.decided", { request: forOwner.id, decision: "rejected" }, { now: T0 + 14 });
     const late = await replica.append(bob, "approval.decided", { request: forBob.id, decision: "approved" }, { now: T0 + 60_000 });
     await sequencer.sequence();
-    expect(verdictOf(replica, byBob.id)).toEqual({ verdict: "rejected", reason: "this request needs owner to decide" });
+    expect(verdictOf(replica, byBob.id)).toEqual({ verdict: "rejected", reason: "this request needs owner to decide (by the deploy policy)" });
     expect(verdictOf(replica, byAlice.id)).toMatchObject({ verdict: "accepted" });
     expect(verdictOf(replica, again.id)).toEqual({ verdict: "rejected", reason: "the request was already approved" });
     expect(verdictOf(replica, late.id)).toMatchObject({ verdict: "rejected", reason: expect.stringContaining("expired") });

@@ -36,7 +36,7 @@ describe("actor rule", () => {
     expect(actorOf(replica.get(item.id)!.envelope)).toBe(carol.did);
     for (const id of [item.id, message.id, claim.id, request.id, byOwner.id]) expect(verdictOf(replica, id)).toMatchObject({ verdict: "accepted" });
     expect(verdictOf(replica, rival.id)).toEqual({ verdict: "rejected", reason: `already claimed by ${carol.did}` });
-    expect(verdictOf(replica, byAgent.id)).toEqual({ verdict: "rejected", reason: "this request needs owner to decide" });
+    expect(verdictOf(replica, byAgent.id)).toEqual({ verdict: "rejected", reason: "a requester cannot decide its own request: another approver must" });
     const view = buildView(replica.since(0));
     expect(view.committed.work.get(item.id)).toMatchObject({ createdBy: carol.did, claimant: carol.did, clock: "LF", status: "claimed" });
     expect(view.committed.approvals.get(request.id)).toMatchObject({ requestedBy: carol.did, decidedBy: alice.did, status: "approved" });

@@ -31,9 +31,12 @@ async function scenario(writers: number[], syncOrder: number[]) {
   const { alice, bob, carol } = cast;
   const dave = await Ed25519Signer.fromSeed(seed(5));
   const sequencer = new Sequencer(edge, cast.edge);
-  await edge.append(alice, "authority.granted", { jti: "team-budget-1", subject: carol.did, tools: ["*"], tier: 2, budget: { calls: BUDGET }, expiresAt: EXPIRES });
+  // dave is an agent of the space (only members' envelopes get past the log's door).
+  await edge.append(alice, "member.added", { member: dave.did, role: "agent", domains: [] });
+  // The grants cover post_message only: carol's own grants (grant_authority) spend nothing.
+  await edge.append(alice, "authority.granted", { jti: "team-budget-1", subject: carol.did, tools: ["post_message"], tier: 2, budget: { calls: BUDGET }, expiresAt: EXPIRES });
   for (const [jti, subject] of [["dave-budget-1", dave.did], ["bob-budget-1", bob.did]] as const) {
-    await edge.append(carol, "authority.granted", { jti, subject, tools: ["*"], tier: 1, budget: { calls: BUDGET }, expiresAt: EXPIRES, parent: "team-budget-1" });
+    await edge.append(carol, "authority.granted", { jti, subject, tools: ["post_message"], tier: 1, budget: { calls: BUDGET }, expiresAt: EXPIRES, parent: "team-budget-1" });
   }
   await sequencer.sequence();
   const nodes = [openReplica(), openReplica(), openReplica()];

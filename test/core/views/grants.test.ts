@@ -27,6 +27,8 @@ async function granted() {
   const { replica, cast } = await seededReplica();
   const dave = await Ed25519Signer.fromSeed(seed(5));
   const sequencer = new Sequencer(replica, cast.edge);
+  // dave is an agent of the space: only members' envelopes get past the log's door.
+  await replica.append(cast.alice, "member.added", { member: dave.did, role: "agent", domains: [] });
   await sequencer.sequence();
   const root = await replica.append(cast.alice, "authority.granted", {
     jti: "root-grant-1", subject: cast.carol.did, tools: ["post_message", "create_work_item"], tier: 2, budget: { calls: 3 }, expiresAt: LATER(),
@@ -72,7 +74,7 @@ describe("budget.spent", () => {
       jti: "child-grant-1", subject: dave.did, tools: ["post_message"], tier: 1, budget: { calls: 2 }, expiresAt: LATER(), parent: "root-grant-1",
     });
     await sequencer.sequence();
-    // dave is not a member: an outside agent spends its own delegated budget.
+    // dave spends his own delegated budget.
     const byDave = await replica.append(dave, "budget.spent", { grant: "child-grant-1", tool: "post_message" });
     const byHost = await replica.append(edge, "budget.spent", { grant: "root-grant-1", tool: "post_message", actor: carol.did });
     const byCarol = await replica.append(carol, "budget.spent", { grant: "root-grant-1", tool: "post_message" });
@@ -92,7 +94,7 @@ describe("budget.spent", () => {
   it("units budgets, revocation (parent revokes children) and expiry", async () => {
     const { replica, cast, dave, sequencer } = await granted();
     const { alice, bob, carol } = cast;
-    await replica.append(alice, "authority.granted", { jti: "units-grant-1", subject: carol.did, tools: ["*"], tier: 1, budget: { units: 5 }, expiresAt: LATER() });
+    await replica.append(alice, "authority.granted", { jti: "units-grant-1", subject: carol.did, tools: ["write_artifact"], tier: 1, budget: { units: 5 }, expiresAt: LATER() });
     await replica.append(carol, "authority.granted", { jti: "child-grant-1", subject: dave.did, tools: ["post_message"], tier: 1, budget: { calls: 1 }, expiresAt: LATER(), parent: "root-grant-1" });
     await sequencer.sequence();
     const big = await replica.append(carol, "budget.spent", { grant: "units-grant-1", tool: "write_artifact", units: 4 });
@@ -160,6 +162,24 @@ describe("verifyCapability against a committed view", () => {
     await sequencer.sequence();
     await expect(verifyCapability(token, { ...options, authority: authorityFromState(state()) })).resolves.toMatchObject({ budgeted: true, subject: dave.did });
     expect(state().grants.get("dave-grant-9")).toMatchObject({ issuer: alice.did, subject: dave.did, budget: { calls: 1 } });
+  });
+
+  it("another member's change leaves a token valid; its own subject's change makes it old", async () => {
+    const { replica, cast, sequencer } = await granted();
+    const { alice, bob, carol } = cast;
+    const now = Date.now();
+    const committed = () => buildView(replica.since(0)).committed;
+    const token = await issueCapability(carol, { sub: carol.did, space: SPACE, tools: ["*"], tier: 4, epoch: committed().epoch, now });
+    const eve = await Ed25519Signer.fromSeed(seed(6));
+    await replica.append(alice, "member.added", { member: eve.did, role: "human", domains: [] });
+    await replica.append(alice, "member.added", { member: bob.did, role: "agent", domains: ["ops"] });
+    await sequencer.sequence();
+    const after = committed();
+    expect(after.epoch).toBeGreaterThan(committed().members.get(carol.did)!.epoch);
+    await expect(verifyCapability(token, { space: SPACE, now, authority: authorityFromState(after) })).resolves.toMatchObject({ subject: carol.did });
+    // bob's own token from before bob's role change is old.
+    const bobs = await issueCapability(bob, { sub: bob.did, space: SPACE, tools: ["*"], tier: 4, epoch: after.epoch - 1, now });
+    await expect(verifyCapability(bobs, { space: SPACE, now, authority: authorityFromState(after) })).rejects.toMatchObject({ code: "token-old-epoch" });
   });
 
   it("a membership change makes earlier tokens old", async () => {
