@@ -79,10 +79,14 @@ export function runQuery(sql: SqlStorage, replica: StatusSource, query: LogQuery
   for (const row of rows) {
     const id = row.id as EnvelopeId;
     const envelope = JSON.parse(row.text) as Envelope;
-    if (query.attention !== undefined && envelope.type === "approval.requested") {
-      if (Date.parse(envelope.body.expiresAt) < now || isDecided(sql, replica, id)) continue;
+    const status = replica.status(id, row.type);
+    if (query.attention !== undefined) {
+      // What the sequencer rejected never asks for anyone's attention (strangers never get
+      // this far: the log's door refused them on arrival).
+      if (status.state === "committed" && status.verdict === "rejected") continue;
+      if (envelope.type === "approval.requested" && (Date.parse(envelope.body.expiresAt) < now || isDecided(sql, replica, id))) continue;
     }
-    envelopes.push({ id, arrival: Number(row.arrival), envelope, status: replica.status(id, row.type) });
+    envelopes.push({ id, arrival: Number(row.arrival), envelope, status });
   }
   const last = rows.at(-1);
   return { envelopes, nextCursor: last === undefined ? since : Number(last.arrival), hasMore: rows.length === limit };

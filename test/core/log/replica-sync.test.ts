@@ -3,10 +3,11 @@
  * replica from storage, and query (type, thread, author, attention, cursor).
  */
 import { describe, expect, it } from "vitest";
+import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { LogReplica } from "../../../core/log/replica.js";
 import { Sequencer } from "../../../core/log/sequencer.js";
 import { NodeSql as NodeSqlStorage } from "../../../client/node/sqlite.js";
-import { openReplica, seededReplica, SPACE, T0 } from "./fixtures.js";
+import { openReplica, seed, seededReplica, SPACE, T0 } from "./fixtures.js";
 
 describe("sync", () => {
   it("brings an empty replica up to date in small causal batches", async () => {
@@ -92,5 +93,24 @@ describe("query", () => {
     expect(bobs).not.toContain(expired.id);
     expect(replica.query({ attention: alice.did, now: T0 + 1000 }).envelopes.map((entry) => entry.id)).toEqual([forOwners.id]);
     expect(replica.query({ attention: carol.did, now: T0 + 1000 }).envelopes).toEqual([]);
+  });
+
+  it("attention leaves out what the sequencer rejected: an observer's mention and approval request", async () => {
+    const { replica, cast } = await seededReplica();
+    const { alice, bob, edge } = cast;
+    const sequencer = new Sequencer(replica, edge);
+    const dave = await Ed25519Signer.fromSeed(seed(5));
+    await replica.append(alice, "member.added", { member: dave.did, role: "observer", domains: [] });
+    await sequencer.sequence();
+    const mention = await replica.append(dave, "channel.message", { content: "@bob urgent!!", mentions: [bob.did] });
+    const request = await replica.append(dave, "approval.requested", {
+      action: { tool: "deploy", params: {}, summary: "deploy" }, approver: bob.did, expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    // Tentative, they still show; once rejected, they are gone from attention (never from the log).
+    expect(replica.query({ attention: bob.did }).envelopes.map((entry) => entry.id)).toEqual([mention.id, request.id]);
+    await sequencer.sequence();
+    expect(replica.status(mention.id)).toMatchObject({ state: "committed", verdict: "rejected" });
+    expect(replica.query({ attention: bob.did }).envelopes).toEqual([]);
+    expect(replica.has(mention.id) && replica.has(request.id)).toBe(true);
   });
 });
