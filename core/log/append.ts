@@ -73,6 +73,12 @@ export function heldAmong(sql: SqlStorage, ids: readonly string[]): Set<string> 
  */
 export const MAX_HLC_AHEAD_MS = 5 * 60 * 1000;
 
+/** Stamps this recent count as live writing for the per-author quota. */
+export const LIVE_WINDOW_MS = 10 * 60 * 1000;
+
+/** A per-author quota: ok, or how many seconds until the author may write again. */
+export type AuthorRate = (author: string) => { ok: true } | { ok: false; retryAfterSeconds: number };
+
 export class BatchAppender {
   private readonly tips = new Map<string, Tip | null>();
   /** hlc of every envelope appended in this batch, for dep checks without a read. */
@@ -85,8 +91,12 @@ export class BatchAppender {
   /** Authors known to be writers (or not) in this batch: one lookup per author. */
   private readonly writers = new Map<string, boolean>();
 
-  /** `now`: the receiving replica's wall clock, ms. */
-  constructor(private readonly sql: SqlStorage, private readonly now: number) {}
+  /**
+   * `now`: the receiving replica's wall clock, ms. `rate`: the per-author quota, asked for
+   * each verified envelope stamped within the last {@link LIVE_WINDOW_MS} (live writing;
+   * replayed history is not charged, so a node can re-host a space).
+   */
+  constructor(private readonly sql: SqlStorage, private readonly now: number, private readonly rate?: AuthorRate) {}
 
   /** Checks one verified envelope against the log and appends it if it fits. */
   append({ id, envelope, signedText }: IdentifiedEnvelope): IngestResult {
@@ -130,6 +140,10 @@ export class BatchAppender {
     // After the chain checks, so a sender missing earlier envelopes is told to send them first.
     const door = this.admit(envelope);
     if (door !== null) return reject(door.code, door.message);
+    if (this.rate !== undefined && hlcWallTime(envelope.hlc) >= this.now - LIVE_WINDOW_MS) {
+      const take = this.rate(envelope.author);
+      if (!take.ok) return reject("rate-limited", `${envelope.author} is writing too fast here; retry after ${take.retryAfterSeconds} s`);
+    }
     if (envelope.type === "space.created") {
       const genesis = this.sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'genesis'`)[0]?.value;
       if (genesis !== undefined) return reject("envelope-genesis-conflict", `This space was created by ${genesis}.`);

@@ -19,7 +19,7 @@ import type { Signer } from "../identity/signer.js";
 import type { SpaceId } from "../ids.js";
 import type { SqlStorage } from "../storage/sql.js";
 import type { RejectionCode } from "./codes.js";
-import { BatchAppender, chainTip, heldAmong } from "./append.js";
+import { BatchAppender, chainTip, heldAmong, type AuthorRate } from "./append.js";
 import { COMMIT_RELEVANT_TYPES, CommitResolver, type CommitStatus } from "./commits.js";
 import type { Envelope } from "./envelope.js";
 import type { EnvelopeId, VersionVector } from "./ids.js";
@@ -80,9 +80,11 @@ export class LogReplica {
 
   /**
    * Verifies and appends a batch; one result per item, in order. `now` is this replica's
-   * clock (ms), against which stamps too far ahead are refused.
+   * clock (ms), against which stamps too far ahead are refused; `rate` a per-author quota
+   * for live writing (core/space/quota.ts), asked only for verified envelopes, so no one can
+   * spend another author's quota with forged ones.
    */
-  async ingest(batch: readonly unknown[], options: { now?: number } = {}): Promise<IngestResult[]> {
+  async ingest(batch: readonly unknown[], options: { now?: number; rate?: AuthorRate } = {}): Promise<IngestResult[]> {
     const identified = await Promise.all(batch.map((raw) => identifyEnvelope(raw, this.space)));
     // Already held: byte-identical to an envelope verified on arrival, no need to verify again.
     const held = heldAmong(this.sql, identified.flatMap((r) => (r.ok ? [r.value.id] : [])));
@@ -95,7 +97,7 @@ export class LogReplica {
     );
     const accepted: IdentifiedEnvelope[] = [];
     const results = this.sql.transaction(() => {
-      const appender = new BatchAppender(this.sql, options.now ?? Date.now());
+      const appender = new BatchAppender(this.sql, options.now ?? Date.now(), options.rate);
       const out = checked.map((check): IngestResult => {
         if (!check.ok) return { ...(check.id === undefined ? {} : { id: check.id }), status: "rejected", code: check.code, message: check.message };
         const result = appender.append(check.value);

@@ -216,6 +216,30 @@ describe("LogReplica.ingest", () => {
     expect(next.hlc > within.envelope.hlc).toBe(true);
   });
 
+  it("rate-limited: the per-author quota counts only verified, live envelopes; forged ones spend nobody's", async () => {
+    const { replica, cast } = await seededReplica();
+    const { limiterFor } = await import("./rate-fixture.js");
+    const now = T0 + 60_000;
+    const rate = limiterFor(2, now);
+    const deps = replica.heads();
+    const live = async (seq: number, prev: EnvelopeId | null, content: string) =>
+      signRaw(cast.bob, { type: "channel.message", body: { content }, seq, prev, deps: seq === 1 ? deps : [], hlc: formatHlc(now - 10 + seq, 0, cast.bob.did) });
+    const one = await live(1, null, "one");
+    // Forged "bob" envelopes (bad signatures) are refused before the quota is asked.
+    const forged = [{ ...one.envelope, body: { content: "forged a" } }, { ...one.envelope, body: { content: "forged b" } }];
+    expect((await replica.ingest(forged, { now, rate })).map((r) => r.code)).toEqual(["envelope-bad-signature", "envelope-bad-signature"]);
+    expect(await replica.ingest([one.envelope], { now, rate })).toMatchObject([{ status: "accepted" }]);
+    const two = await live(2, one.id, "two");
+    expect(await replica.ingest([two.envelope], { now, rate })).toMatchObject([{ status: "accepted" }]);
+    const three = await live(3, two.id, "three");
+    const before = replica.count();
+    expect(await replica.ingest([three.envelope], { now, rate })).toMatchObject([{ status: "rejected", code: "rate-limited", message: expect.stringContaining("retry after") }]);
+    expect(replica.count()).toBe(before);
+    // Old history (a node re-hosting the space) is not charged.
+    const { replica: fresh } = await seededReplica();
+    expect((await fresh.ingest([one.envelope, two.envelope, three.envelope], { now: now + 3_600_000, rate: limiterFor(0.5, now) })).map((r) => r.status)).toEqual(["accepted", "accepted", "accepted"]);
+  });
+
   it("refuses to open one storage for two spaces", async () => {
     const { NodeSql: NodeSqlStorage } = await import("../../../client/node/sqlite.js");
     const { LogReplica } = await import("../../../core/log/replica.js");
