@@ -89,21 +89,17 @@ export class SpaceMcp {
   }
 
   /**
-   * A tool host for one request or one commit hook. The committed view is folded at most
-   * once until the host writes (authentication, the tier decision and reads share it).
+   * A tool host for one request or one commit hook. The committed state is the sequencer's,
+   * kept incrementally (core/log/sequencer.ts `committed()`): no request folds the log.
    */
   private host(write: HostWriter): ToolHost {
     const deps = this.deps;
-    let committed: SpaceState | undefined;
     return {
       space: deps.space,
       replica: deps.log().replica,
       hostDid: deps.signer.did as Did,
-      committed: () => (committed ??= buildView(deps.log().replica.since(0)).committed),
-      write: (type, body) => {
-        committed = undefined;
-        return write(type, body);
-      },
+      committed: () => committedState(deps.log()),
+      write,
       presence: () => deps.yjs().presence(),
       now: () => Date.now(),
       locks: this.locks,
@@ -175,6 +171,11 @@ function rpcError(error: CommonsError, id: RequestId | null): Response {
   const body = { jsonrpc: "2.0", id, error: { code: error.rpcCode, message: error.message, data: { code: error.code } } };
   const headers = error.status === 401 ? { "WWW-Authenticate": `Bearer error="invalid_token", error_description="${error.code}"` } : undefined;
   return Response.json(body, { status: error.status, ...(headers ? { headers } : {}) });
+}
+
+/** The committed state: the sequencer's incremental one, or (a relay without one) a fold. */
+function committedState(log: LogRoom): SpaceState {
+  return log.sequencer?.committed() ?? buildView(log.replica.since(0)).committed;
 }
 
 /** Refuses requests whose Host or Origin is not one this space answers to. */
