@@ -12,6 +12,7 @@ import { isEnvelopeId, type EnvelopeId } from "../log/ids.js";
 import { authorityFromState } from "../auth/authority.js";
 import { grantBody, verifyCapability } from "../auth/capability.js";
 import { approvalBinding } from "../policy/binding.js";
+import { checkPolicyBody, type PolicyBody } from "../policy/file.js";
 import type { Caller, ToolHost } from "./tool-host.js";
 
 const did = z.string().refine(isDid, "must be a did:key");
@@ -182,6 +183,34 @@ export const TOOLS = [
     summarize: (a) => `revoke grant ${a.jti}`,
     run: async (a, caller, host) =>
       written("revoked", await host.write("authority.revoked", { jti: a.jti, ...(a.reason ? { reason: a.reason } : {}), actor: caller.did })),
+  }),
+  tool({
+    name: "set_policy",
+    description:
+      'Owners only: set the policy of one tool (or "*" for every tool without its own): tier 1 run, 2 run if an allowed pattern matches else ask, 3 ask an approver, 4 refuse. ' +
+      'rules: [{when: {actors?, roles?, inOwnDomain?, crossDomain?, match?: ["field=glob"]}, tier, approver?, reason?}], first match wins. Takes effect once committed.',
+    // Loose enough to become JSON Schema for the client; the policy.set schema checks it fully (checkPolicyBody).
+    input: z.strictObject({
+      tool: label,
+      tier: z.number().int().min(1).max(4),
+      patterns: z.array(z.string().max(512)).max(64).optional(),
+      approver: z.string().max(200).optional(),
+      reason: z.string().max(32_000).optional(),
+      rules: z.array(z.record(z.string(), z.json())).max(32).optional(),
+    }),
+    summarize: (a) => `set the ${a.tool} policy to tier ${a.tier}`,
+    run: async (a, caller, host) => {
+      if (host.committed().members.get(caller.did)?.role !== "owner") {
+        throw new ToolRefusal("not-an-owner", "only owners set policy: ask an owner of this space (get_space_state lists the members)");
+      }
+      let policy: PolicyBody;
+      try {
+        policy = checkPolicyBody(a);
+      } catch (error) {
+        throw new ToolRefusal("policy-invalid", (error as Error).message);
+      }
+      return written(`policy for ${policy.tool} set`, await host.write("policy.set", { ...policy, actor: caller.did }));
+    },
   }),
   tool({
     name: "query_channel",

@@ -85,7 +85,8 @@ export function callOf(envelope: Envelope): ToolCall | null {
     case "authority.revoked":
       return call("revoke_authority", { jti: envelope.body.jti, reason: envelope.body.reason });
     case "policy.set": {
-      const { approval: _approval, ...policy } = envelope.body;
+      // The tool's arguments: neither the approval carried out nor the owner acted for.
+      const { approval: _approval, actor: _actor, ...policy } = envelope.body;
       return call("set_policy", policy);
     }
     case "branch.merged":

@@ -17,7 +17,7 @@ import type { EnvelopeType } from "../log/types/index.js";
 export const ACTOR_TYPES: ReadonlySet<EnvelopeType> = new Set<EnvelopeType>([
   "channel.message", "work.created", "work.claimed", "work.released", "work.updated", "work.completed",
   "artifact.created", "artifact.updated", "approval.requested", "approval.decided",
-  "authority.granted", "authority.revoked", "budget.spent",
+  "authority.granted", "authority.revoked", "budget.spent", "policy.set",
 ]);
 
 /** Who an envelope acts for: the body's `actor` when a tool host wrote it, else its author. */

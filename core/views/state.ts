@@ -189,7 +189,8 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
       state.epoch++;
       return;
     case "policy.set":
-      state.policies.set(envelope.body.tool, { ...envelope.body, setBy: author, envelope: id });
+      // Set by an owner, or by the tool host's set_policy for one: the policy is the owner's.
+      state.policies.set(envelope.body.tool, { ...envelope.body, setBy: actor, envelope: id });
       return;
     case "view.defined":
       state.savedViews.set(envelope.body.name, { definition: envelope.body.definition, by: author });

@@ -89,7 +89,7 @@ describe("authority through the commons CLI", () => {
     await client.connect(new StdioClientTransport({
       command: process.execPath, args: [commonsBin, "mcp", seeded.space], env: { ...process.env, COMMONS_HOME: george.home } as Record<string, string>, stderr: "pipe",
     }));
-    expect((await client.listTools()).tools.length).toBe(15);
+    expect((await client.listTools()).tools.length).toBe(16);
     const own = await call(client, "create_work_item", { title: "Moodboard", domain: "After-Image" });
     expect(own.structuredContent).toMatchObject({ status: "success", commit: { state: "tentative" } });
     const hf = await call(client, "create_work_item", { title: "Reshoot", domain: "After-Image", clock: "HF" });

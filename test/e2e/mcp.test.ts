@@ -30,7 +30,7 @@ describe("the space's MCP tools", () => {
     expect(tools.map((t) => t.name).sort()).toEqual([
       "acquire_lock", "claim_work_item", "complete_work_item", "create_work_item", "decide_approval", "get_space_state",
       "grant_authority", "post_message", "query_channel", "release_lock", "release_work_item", "request_approval",
-      "revoke_authority", "update_work_item", "write_artifact",
+      "revoke_authority", "set_policy", "update_work_item", "write_artifact",
     ]);
     const state = await call(client, "get_space_state", {});
     expect(state.structuredContent.status).toBe("success");

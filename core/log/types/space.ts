@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { isValidPattern, PATTERN_MAX_LENGTH } from "../../policy/patterns.js";
-import { approvalRefSchema, approverSchema, didSchema, distinct, domainsSchema, envelopeIdSchema, jsonObjectSchema, labelSchema, roleSchema, textSchema, tierSchema, visibilitySchema } from "./common.js";
+import { actorSchema, approvalRefSchema, approverSchema, didSchema, distinct, domainsSchema, envelopeIdSchema, jsonObjectSchema, labelSchema, roleSchema, textSchema, tierSchema, visibilitySchema } from "./common.js";
 
 /** The genesis. Its author must be one of `owners`; `sequencer` defaults to the author. */
 export const spaceCreatedBody = z.strictObject({
@@ -75,6 +75,8 @@ export const policySetBody = z.strictObject({
   reason: textSchema.optional(),
   rules: z.array(policyRuleSchema).max(32).optional(),
   approval: approvalRefSchema,
+  /** The owner the tool host (`set_policy`) wrote this for. */
+  actor: actorSchema,
 });
 
 /** A named, saved view layout or query (data for UIs; no effect on authority). */
