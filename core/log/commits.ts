@@ -120,6 +120,12 @@ export class CommitResolver {
     return this.byIndex;
   }
 
+  /** The commit at `index` (1-based), if committed. */
+  committedAt(index: number): Readonly<Receipt> | undefined {
+    this.refresh();
+    return this.byIndex[index - 1];
+  }
+
   /** The receipt envelope that carries index `index`, if committed. */
   receiptFor(index: number): EnvelopeId | undefined {
     this.refresh();

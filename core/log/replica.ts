@@ -58,7 +58,8 @@ export class LogReplica {
   readonly commits = new CommitResolver();
   private appendQueue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly sql: SqlStorage, readonly space: SpaceId) {}
+  /** `sql`: the storage this log lives in (the committed state's tables live beside it). */
+  private constructor(readonly sql: SqlStorage, readonly space: SpaceId) {}
 
   /** Opens (creating if needed) the log of `space` in `sql`. */
   static open(sql: SqlStorage, space: SpaceId): LogReplica {

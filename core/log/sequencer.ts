@@ -16,7 +16,8 @@ import { CommonsError } from "../errors.js";
 import type { Signer } from "../identity/signer.js";
 import { judge } from "../views/authority.js";
 import { causalOrder } from "../views/causal.js";
-import { applyEnvelope, emptyState, type SpaceState } from "../views/state.js";
+import { StateStore, type StoredState } from "../state/store.js";
+import { applyEnvelope, type SpaceState } from "../views/state.js";
 import type { EnvelopeId } from "./ids.js";
 import type { LogReplica, StoredEnvelope } from "./replica.js";
 import { SEQUENCER_META_TYPES } from "./types/index.js";
@@ -40,18 +41,22 @@ export interface SequenceResult {
 }
 
 export class Sequencer {
-  private state: SpaceState = emptyState();
-  private stateIndex = 0;
-  private generation = -1;
-  /** Every envelope that arrived up to here is committed (or a receipt/appointment). */
-  private scannedArrival = 0;
+  /** The committed state and where it stands; loaded from its tables on first use. */
+  private held: StoredState | undefined;
+  private readonly store: StateStore;
   private running: Promise<SequenceResult> | undefined;
 
   constructor(
     private readonly replica: LogReplica,
     private readonly signer: Signer,
     private readonly options: { now?: () => number } = {},
-  ) {}
+  ) {
+    this.store = new StateStore(replica.sql);
+  }
+
+  private get stored(): StoredState {
+    return (this.held ??= this.store.load());
+  }
 
   /** The key this sequencer signs receipts with. */
   get did() {
@@ -71,8 +76,9 @@ export class Sequencer {
   committed(): SpaceState {
     // During a run the state already holds the run's verdicts: catching up would apply them twice.
     if (this.running === undefined) this.catchUp();
-    this.state.sequencer = this.replica.commits.nextSequencer ?? this.state.sequencer;
-    return this.state;
+    const { state } = this.stored;
+    state.sequencer = this.replica.commits.nextSequencer ?? state.sequencer;
+    return state;
   }
 
   /** Commits everything pending. A no-op (empty result) when this key is not the sequencer. */
@@ -85,21 +91,23 @@ export class Sequencer {
   private async run(): Promise<SequenceResult> {
     if (!this.isActive()) return { entries: [], receipts: [] };
     this.catchUp();
+    const held = this.stored;
+    const state = held.state;
     // The judge trusts the active sequencer (the tool host) to act for members; after a
     // hand-over that is this key, not the one the genesis named.
-    this.state.sequencer = this.signer.did;
+    state.sequencer = this.signer.did;
     const commits = this.replica.commits;
-    const arrived = this.replica.since(this.scannedArrival);
+    const arrived = this.replica.since(held.scanned);
     const pending = causalOrder(
       arrived.filter((stored) => !SEQUENCER_META_TYPES.has(stored.envelope.type) && commits.statusOf(stored.id) === undefined),
     );
     const entries: CommitEntry[] = [];
     let index = commits.frontier;
     for (const { id, envelope } of pending) {
-      const judgement = judge(this.state, id, envelope);
+      const judgement = judge(state, id, envelope);
       index++;
       if (judgement.ok) {
-        applyEnvelope(this.state, id, envelope);
+        applyEnvelope(state, id, envelope);
         entries.push({ id, index, verdict: "accepted" });
       } else {
         entries.push({ id, index, verdict: "rejected", reason: judgement.reason.slice(0, MAX_REASON_LENGTH) });
@@ -116,32 +124,40 @@ export class Sequencer {
         throw new CommonsError("sequencer-diverged", `Committed up to ${index} but the replica's frontier is ${commits.frontier}.`, { status: 500 });
       }
     } catch (error) {
-      // The cached state ran ahead of what was committed: rebuild it on the next run.
-      this.generation = -1;
+      // The state ran ahead of what was committed: reload the stored one on the next use.
+      this.held = undefined;
       throw error;
     }
-    this.stateIndex = index;
-    this.scannedArrival = arrived.at(-1)?.arrival ?? this.scannedArrival;
+    held.index = index;
+    held.tip = entries.at(-1)?.id ?? held.tip;
+    held.scanned = arrived.at(-1)?.arrival ?? held.scanned;
+    this.store.save(held);
     return { entries, receipts };
   }
 
-  /** Brings the cached committed state up to the replica's frontier. */
+  /**
+   * Brings the committed state up to the replica's frontier, folding only the commits past
+   * the stored index. If the commit order below that index was rewritten (a sequencer
+   * hand-over re-sequenced it), the stored state no longer holds and is folded again from
+   * the start (rare: only an owner's appointment does it).
+   */
   private catchUp(): void {
     const commits = this.replica.commits;
-    void commits.frontier; // resolves pending changes, which may bump the generation
-    if (commits.generation !== this.generation) {
-      this.generation = commits.generation;
-      this.state = emptyState();
-      this.stateIndex = 0;
-      this.scannedArrival = 0;
+    let held = this.stored;
+    const frontier = commits.frontier;
+    if (held.index > frontier || (held.index > 0 && commits.committedAt(held.index)?.id !== held.tip)) {
+      held = this.held = this.store.empty();
+      this.store.save(held, { all: true });
     }
-    const receipts = commits.committed();
-    for (let index = this.stateIndex + 1; index <= receipts.length; index++) {
-      const receipt = receipts[index - 1]!;
+    if (held.index === frontier) return;
+    for (let index = held.index + 1; index <= frontier; index++) {
+      const receipt = commits.committedAt(index)!;
       if (receipt.verdict !== "accepted") continue;
       const stored: StoredEnvelope | undefined = this.replica.get(receipt.id);
-      if (stored !== undefined) applyEnvelope(this.state, stored.id, stored.envelope);
+      if (stored !== undefined) applyEnvelope(held.state, stored.id, stored.envelope);
     }
-    this.stateIndex = receipts.length;
+    held.index = frontier;
+    held.tip = commits.committedAt(frontier)?.id ?? null;
+    this.store.save(held);
   }
 }
