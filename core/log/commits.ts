@@ -132,6 +132,12 @@ export class CommitResolver {
     return this.byIndex[index - 1]?.receipt;
   }
 
+  /** The owners as of the frontier (what the next appointment is checked against). */
+  ownersNow(): Did[] {
+    this.refresh();
+    return [...this.owners];
+  }
+
   /** Sequencer hand-overs that took effect: [from index, sequencer]. */
   sequencerRanges(): readonly { from: number; sequencer: Did }[] {
     this.refresh();

@@ -2,7 +2,7 @@
  * `LogReplica`: one space's signed log over a `SqlStorage`. Verifies and appends envelopes
  * (`ingest`), writes new ones (`append`), answers sync (`versionVector`, `missingFor`,
  * `heads`) and reads (`get`, `since`, `query` in `query.ts`), and knows each envelope's
- * commit status (through a `CommitResolver`).
+ * commit status (through its SQL commit index, core/log/commit-index.ts).
  *
  * Ingest runs in two phases. Async and parallel: parse, hash, verify signatures (skipped
  * for ids already held). Then synchronous, in one transaction, in batch order: the chain
@@ -20,7 +20,8 @@ import type { SpaceId } from "../ids.js";
 import type { SqlStorage } from "../storage/sql.js";
 import type { RejectionCode } from "./codes.js";
 import { BatchAppender, chainTip, heldAmong, type AuthorRate } from "./append.js";
-import { COMMIT_RELEVANT_TYPES, CommitResolver, type CommitStatus } from "./commits.js";
+import { SqlCommitIndex } from "./commit-index.js";
+import { COMMIT_RELEVANT_TYPES, type CommitStatus } from "./commits.js";
 import type { Envelope } from "./envelope.js";
 import type { EnvelopeId, VersionVector } from "./ids.js";
 import { runQuery, type LogQuery, type LogQueryResult } from "./query.js";
@@ -55,11 +56,10 @@ export type WireEnvelope = Envelope & { id: EnvelopeId };
 type EnvelopeRow = { arrival: number; id: string; text: string };
 
 export class LogReplica {
-  readonly commits = new CommitResolver();
   private appendQueue: Promise<unknown> = Promise.resolve();
 
   /** `sql`: the storage this log lives in (the committed state's tables live beside it). */
-  private constructor(readonly sql: SqlStorage, readonly space: SpaceId) {}
+  private constructor(readonly sql: SqlStorage, readonly space: SpaceId, readonly commits: SqlCommitIndex) {}
 
   /** Opens (creating if needed) the log of `space` in `sql`. */
   static open(sql: SqlStorage, space: SpaceId): LogReplica {
@@ -69,14 +69,8 @@ export class LogReplica {
     else if (held !== space) {
       throw new CommonsError("log-space-mismatch", `This storage holds the log of space "${held}", not "${space}": open a storage per space.`, { status: 500 });
     }
-    const replica = new LogReplica(sql, space);
-    const types = [...COMMIT_RELEVANT_TYPES];
-    const rows = sql.exec<EnvelopeRow>(
-      `SELECT arrival, id, text FROM log_envelopes WHERE type IN (${types.map(() => "?").join(",")}) ORDER BY arrival`,
-      ...types,
-    );
-    for (const row of rows) replica.commits.add(row.id as EnvelopeId, JSON.parse(row.text) as Envelope);
-    return replica;
+    // The commit index is tables: opening reads its few meta rows, not the receipts.
+    return new LogReplica(sql, space, SqlCommitIndex.open(sql));
   }
 
   /**
@@ -96,23 +90,28 @@ export class LogReplica {
         return (await hasValidInviteProof(r.value)) ? r : badInviteProof(r.value.id);
       }),
     );
-    const accepted: IdentifiedEnvelope[] = [];
-    const results = this.sql.transaction(() => {
-      const appender = new BatchAppender(this.sql, options.now ?? Date.now(), options.rate);
-      const out = checked.map((check): IngestResult => {
-        if (!check.ok) return { ...(check.id === undefined ? {} : { id: check.id }), status: "rejected", code: check.code, message: check.message };
-        const result = appender.append(check.value);
-        if (result.status === "accepted") accepted.push(check.value);
-        return result;
+    try {
+      return this.sql.transaction(() => {
+        const appender = new BatchAppender(this.sql, options.now ?? Date.now(), options.rate);
+        const accepted: IdentifiedEnvelope[] = [];
+        const out = checked.map((check): IngestResult => {
+          if (!check.ok) return { ...(check.id === undefined ? {} : { id: check.id }), status: "rejected", code: check.code, message: check.message };
+          const result = appender.append(check.value);
+          if (result.status === "accepted") accepted.push(check.value);
+          return result;
+        });
+        appender.finish();
+        // In the same transaction: the commit index is never ahead of, or behind, the log.
+        for (const item of accepted) {
+          if (COMMIT_RELEVANT_TYPES.has(item.envelope.type)) this.commits.add(item.id, item.envelope);
+        }
+        return out;
       });
-      appender.finish();
-      return out;
-    });
-    // Only after the transaction committed: memory must never run ahead of storage.
-    for (const item of accepted) {
-      if (COMMIT_RELEVANT_TYPES.has(item.envelope.type)) this.commits.add(item.id, item.envelope);
+    } catch (error) {
+      // The transaction rolled back: the index's memory must not run ahead of its tables.
+      this.commits.reload();
+      throw error;
     }
-    return results;
   }
 
   /**

@@ -13,7 +13,8 @@ import { describe, expect, it } from "vitest";
 import type { LogReplica } from "../../../core/log/replica.js";
 import { Sequencer } from "../../../core/log/sequencer.js";
 import { buildView, replay, viewSnapshot } from "../../../core/views/build.js";
-import { cutOf, type LogEntry } from "../../../core/views/causal.js";
+import { causalOrder, cutOf, type LogEntry } from "../../../core/views/causal.js";
+import { CommitResolver } from "../../../core/log/commits.js";
 import { keys, openReplica, seededReplica, T0 } from "../log/fixtures.js";
 import { mulberry32 } from "../../../scripts/prng.mjs";
 
@@ -92,10 +93,16 @@ describe("convergence", () => {
         async (commands, seeds, cutPick) => {
           const pool = await runScenario(commands);
           const expected = viewSnapshot(buildView(pool));
+          const resolver = new CommitResolver();
+          for (const { id, envelope } of causalOrder(pool)) resolver.add(id, envelope);
+          const commits = resolver.committed().map(({ id, index, verdict, receipt }) => ({ id, index, verdict, receipt }));
           for (const seed of seeds) {
             const replica = await deliver(pool, seed);
             expect(replica.count()).toBe(pool.length);
             expect(viewSnapshot(buildView(replica.since(0)))).toEqual(expected);
+            // The replica's SQL commit index, built in its own arrival order, says what the pure rule says.
+            expect(replica.commits.committed().map(({ id, index, verdict, receipt }) => ({ id, index, verdict, receipt }))).toEqual(commits);
+            expect(replica.commits.nextSequencer).toBe(resolver.nextSequencer);
           }
           const view = buildView(pool);
           // One holder at a time: an open item has no claimant, a claimed one exactly the

@@ -1,0 +1,255 @@
+/**
+ * The replica's commit index, in SQL: which envelopes are committed, at which index, with
+ * which verdict. The same answers as `CommitResolver` (core/log/commits.ts, the pure rule
+ * and its reference), kept in tables so that a wake reads a handful of rows, not every
+ * receipt, and memory does not grow with the log.
+ *
+ *   log_commits(idx, id, verdict, reason, receipt)   one row per committed index, gapless
+ *   log_appointments(from_idx, id, author, sequencer) every sequencer.appointed held
+ *   log_commit_meta(key, value)                       genesis, current sequencer, owners,
+ *                                                     hand-overs (small JSON values)
+ *
+ * The usual case is extended in place, inside the ingest transaction: a receipt from the
+ * responsible sequencer for the next indexes appends its entries (several per statement),
+ * activating an owner's appointment when its index comes. Anything else — an appointment
+ * at or below the frontier (a hand-over that re-sequences the past), a receipt that skips
+ * ahead, a membership envelope arriving after its own receipt — rebuilds the tables with
+ * the pure resolver from the receipts held (rare; O(log) once).
+ */
+import type { Did } from "../identity/did.js";
+import type { SqlStorage, SqlValue } from "../storage/sql.js";
+import { COMMIT_RELEVANT_TYPES, CommitResolver, type CommitStatus } from "./commits.js";
+import type { Envelope, EnvelopeOf } from "./envelope.js";
+import type { EnvelopeId } from "./ids.js";
+
+const STATEMENTS = [
+  `CREATE TABLE IF NOT EXISTS log_commits (
+    idx INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    verdict TEXT NOT NULL,
+    reason TEXT,
+    receipt TEXT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS log_appointments (
+    from_idx INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    author TEXT NOT NULL,
+    sequencer TEXT NOT NULL,
+    PRIMARY KEY (from_idx, id)
+  )`,
+  `CREATE TABLE IF NOT EXISTS log_commit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+];
+
+/** SQLite on Durable Objects binds at most 100 parameters per statement. */
+const ROWS_PER_INSERT = 20;
+const MEMBERSHIP_TYPES = ["space.created", "member.added", "member.removed"];
+
+export interface CommittedEntry extends CommitStatus {
+  id: EnvelopeId;
+}
+
+interface Meta {
+  genesis: EnvelopeId | null;
+  current: Did | null;
+  owners: Did[];
+  ranges: { from: number; sequencer: Did }[];
+}
+
+type CommitRow = { idx: number; id: string; verdict: string; reason: string | null; receipt: string };
+
+export class SqlCommitIndex {
+  private meta: Meta = { genesis: null, current: null, owners: [], ranges: [] };
+  private top = 0;
+
+  private constructor(private readonly sql: SqlStorage) {
+    this.reload();
+  }
+
+  /** Re-reads the little the index keeps in memory (after a rolled-back transaction). */
+  reload(): void {
+    const stored = this.sql.exec<{ value: string }>(`SELECT value FROM log_commit_meta WHERE key = 'meta'`)[0]?.value;
+    this.meta = stored === undefined ? { genesis: null, current: null, owners: [], ranges: [] } : (JSON.parse(stored) as Meta);
+    this.top = Number(this.sql.exec<{ n: number }>(`SELECT COALESCE(MAX(idx), 0) AS n FROM log_commits`)[0]!.n);
+  }
+
+  /** Opens the index in `sql`, building it from the receipts held if it is new (or older than the log). */
+  static open(sql: SqlStorage): SqlCommitIndex {
+    for (const statement of STATEMENTS) sql.exec(statement);
+    const index = new SqlCommitIndex(sql);
+    const built = sql.exec(`SELECT 1 FROM log_commit_meta WHERE key = 'meta'`).length > 0;
+    if (!built && sql.exec(`SELECT 1 FROM log_envelopes WHERE type = 'space.created' LIMIT 1`).length > 0) index.rebuild();
+    return index;
+  }
+
+  /** The highest index committed (0 when none). */
+  get frontier(): number {
+    return this.top;
+  }
+
+  /** Who must sign the receipt for the next index (undefined before a genesis is held). */
+  get nextSequencer(): Did | undefined {
+    return this.meta.current ?? undefined;
+  }
+
+  statusOf(id: EnvelopeId): CommitStatus | undefined {
+    const row = this.sql.exec<CommitRow>(`SELECT idx, id, verdict, reason, receipt FROM log_commits WHERE id = ?`, id)[0];
+    return row === undefined ? undefined : toStatus(row);
+  }
+
+  /** The commit at `index`, if committed. */
+  committedAt(index: number): CommittedEntry | undefined {
+    const row = this.sql.exec<CommitRow>(`SELECT idx, id, verdict, reason, receipt FROM log_commits WHERE idx = ?`, index)[0];
+    return row === undefined ? undefined : { id: row.id as EnvelopeId, ...toStatus(row) };
+  }
+
+  /** The receipt envelope that carries index `index`, if committed. */
+  receiptFor(index: number): EnvelopeId | undefined {
+    return this.committedAt(index)?.receipt;
+  }
+
+  /** Every commit in index order. O(log): for tests and tools, never a per-event path. */
+  committed(): CommittedEntry[] {
+    return this.sql.exec<CommitRow>(`SELECT idx, id, verdict, reason, receipt FROM log_commits ORDER BY idx`).map((row) => ({ id: row.id as EnvelopeId, ...toStatus(row) }));
+  }
+
+  /** Sequencer hand-overs that took effect: [from index, sequencer]. */
+  sequencerRanges(): readonly { from: number; sequencer: Did }[] {
+    return this.meta.ranges;
+  }
+
+  /** Feeds one envelope the replica just stored (inside its ingest transaction). */
+  add(id: EnvelopeId, envelope: Envelope): void {
+    switch (envelope.type) {
+      case "space.created":
+        if (this.meta.genesis !== null) return;
+        this.meta = {
+          genesis: id, current: envelope.body.sequencer ?? envelope.author, owners: [...envelope.body.owners],
+          ranges: [{ from: 1, sequencer: envelope.body.sequencer ?? envelope.author }],
+        };
+        this.saveMeta();
+        return;
+      case "member.added":
+      case "member.removed":
+        // Normally a membership envelope arrives before its receipt; if not, owners were incomplete.
+        if (this.statusOf(id) !== undefined) this.rebuild();
+        return;
+      case "sequencer.appointed": {
+        const { sequencer, fromIndex } = envelope.body;
+        this.sql.exec(`INSERT OR IGNORE INTO log_appointments (from_idx, id, author, sequencer) VALUES (?, ?, ?, ?)`, fromIndex, id, envelope.author, sequencer);
+        // At or below the next index it may change a decision already made (or the one to
+        // come, where another appointment may already stand): let the pure rule decide.
+        if (fromIndex <= this.top + 1) this.rebuild();
+        return;
+      }
+      case "commit":
+        this.addReceipt(id, envelope);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private addReceipt(receipt: EnvelopeId, envelope: EnvelopeOf<"commit">): void {
+    const fresh = envelope.body.entries.filter((entry) => entry.index > this.top);
+    if (fresh.length === 0) return;
+    if (fresh[0]!.index !== this.top + 1) return this.rebuild(); // it skips ahead: let the pure rule decide
+    const ids = fresh.map((entry) => entry.id);
+    // A receipt for an id already committed is a sequencer bug: stop there rather than guess.
+    const already = new Set(this.inChunks(ids, (chunk) => this.sql.exec<{ id: string }>(`SELECT id FROM log_commits WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk)).map((row) => row.id));
+    const membership = new Map(this.inChunks(ids, (chunk) =>
+      this.sql.exec<{ id: string; text: string }>(
+        `SELECT id, text FROM log_envelopes WHERE id IN (${chunk.map(() => "?").join(",")}) AND type IN (${MEMBERSHIP_TYPES.map(() => "?").join(",")})`,
+        ...chunk, ...MEMBERSHIP_TYPES,
+      )).map((row) => [row.id, JSON.parse(row.text) as Envelope]));
+    const rows: CommittedEntry[] = [];
+    for (const entry of fresh) {
+      // As the pure rule: at each index, an owner's appointment may hand the role over first.
+      this.activateAppointments(entry.index);
+      if (this.meta.current !== envelope.author || already.has(entry.id)) break;
+      rows.push({ id: entry.id, index: entry.index, verdict: entry.verdict, ...(entry.reason === undefined ? {} : { reason: entry.reason }), receipt });
+      const member = membership.get(entry.id);
+      if (member !== undefined && entry.verdict === "accepted") this.applyMembership(entry.id, member);
+    }
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+      this.sql.exec(
+        `INSERT INTO log_commits (idx, id, verdict, reason, receipt) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+        ...chunk.flatMap((row): SqlValue[] => [row.index, row.id, row.verdict, row.reason ?? null, row.receipt]),
+      );
+    }
+    this.top += rows.length;
+    this.activateAppointments(this.top + 1);
+    this.saveMeta();
+  }
+
+  /** An owner's appointment for `index` (lowest id first) hands the role over there, once. */
+  private activateAppointments(index: number): void {
+    if (this.meta.ranges.some((range) => range.from === index)) return;
+    const appointments = this.sql.exec<{ author: string; sequencer: string }>(
+      `SELECT author, sequencer FROM log_appointments WHERE from_idx = ? ORDER BY id`, index,
+    );
+    const chosen = appointments.find((appointment) => this.meta.owners.includes(appointment.author as Did));
+    if (chosen === undefined) return;
+    this.meta.current = chosen.sequencer as Did;
+    this.meta.ranges = [...this.meta.ranges, { from: index, sequencer: chosen.sequencer as Did }];
+  }
+
+  /** Owners as the committed membership has them: only what appointment checks need. */
+  private applyMembership(id: string, envelope: Envelope): void {
+    const owners = new Set(this.meta.owners);
+    if (envelope.type === "space.created") {
+      if (id === this.meta.genesis) for (const owner of envelope.body.owners) owners.add(owner);
+    } else if (envelope.type === "member.added") {
+      if (envelope.body.role === "owner") owners.add(envelope.body.member);
+      else owners.delete(envelope.body.member);
+    } else if (envelope.type === "member.removed") {
+      owners.delete(envelope.body.member);
+    }
+    this.meta.owners = [...owners];
+  }
+
+  /** Recomputes the tables from every commit-relevant envelope held, with the pure rule. */
+  private rebuild(): void {
+    const resolver = new CommitResolver();
+    const types = [...COMMIT_RELEVANT_TYPES];
+    const rows = this.sql.exec<{ id: string; text: string }>(
+      `SELECT id, text FROM log_envelopes WHERE type IN (${types.map(() => "?").join(",")}) ORDER BY arrival`, ...types,
+    );
+    for (const row of rows) resolver.add(row.id as EnvelopeId, JSON.parse(row.text) as Envelope);
+    const committed = resolver.committed();
+    this.sql.exec(`DELETE FROM log_commits`);
+    for (let i = 0; i < committed.length; i += ROWS_PER_INSERT) {
+      const chunk = committed.slice(i, i + ROWS_PER_INSERT);
+      this.sql.exec(
+        `INSERT INTO log_commits (idx, id, verdict, reason, receipt) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+        ...chunk.flatMap((row): SqlValue[] => [row.index, row.id, row.verdict, row.reason ?? null, row.receipt]),
+      );
+    }
+    this.top = committed.length;
+    const genesis = rows.find((row) => (JSON.parse(row.text) as Envelope).type === "space.created");
+    this.meta = {
+      genesis: (genesis?.id as EnvelopeId | undefined) ?? null,
+      current: resolver.nextSequencer ?? null,
+      owners: resolver.ownersNow(),
+      ranges: [...resolver.sequencerRanges()],
+    };
+    this.saveMeta();
+  }
+
+  private saveMeta(): void {
+    this.sql.exec(`INSERT OR REPLACE INTO log_commit_meta (key, value) VALUES ('meta', ?)`, JSON.stringify(this.meta));
+  }
+
+  private inChunks<T>(ids: readonly string[], run: (chunk: string[]) => T[]): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < ids.length; i += 90) out.push(...run(ids.slice(i, i + 90)));
+    return out;
+  }
+}
+
+function toStatus(row: CommitRow): CommitStatus {
+  return {
+    index: Number(row.idx), verdict: row.verdict as CommitStatus["verdict"],
+    ...(row.reason === null ? {} : { reason: row.reason }), receipt: row.receipt as EnvelopeId,
+  };
+}
