@@ -17,6 +17,7 @@
  * the pure resolver from the receipts held (rare; O(log) once).
  */
 import type { Did } from "../identity/did.js";
+import { applyToOwners, membershipChanges } from "../state/membership.js";
 import type { SqlStorage, SqlValue } from "../storage/sql.js";
 import { COMMIT_RELEVANT_TYPES, CommitResolver, type CommitStatus } from "./commits.js";
 import type { Envelope, EnvelopeOf } from "./envelope.js";
@@ -196,15 +197,9 @@ export class SqlCommitIndex {
 
   /** Owners as the committed membership has them: only what appointment checks need. */
   private applyMembership(id: string, envelope: Envelope): void {
+    if (envelope.type === "space.created" && id !== this.meta.genesis) return;
     const owners = new Set(this.meta.owners);
-    if (envelope.type === "space.created") {
-      if (id === this.meta.genesis) for (const owner of envelope.body.owners) owners.add(owner);
-    } else if (envelope.type === "member.added") {
-      if (envelope.body.role === "owner") owners.add(envelope.body.member);
-      else owners.delete(envelope.body.member);
-    } else if (envelope.type === "member.removed") {
-      owners.delete(envelope.body.member);
-    }
+    applyToOwners(owners, membershipChanges(envelope));
     this.meta.owners = [...owners];
   }
 

@@ -15,6 +15,7 @@
  * changes the past marks the state dirty and the next read recomputes from scratch (rare).
  */
 import type { Did } from "../identity/did.js";
+import { applyToOwners, membershipChanges } from "../state/membership.js";
 import type { Envelope, EnvelopeOf } from "./envelope.js";
 import type { EnvelopeId } from "./ids.js";
 
@@ -195,14 +196,7 @@ export class CommitResolver {
   /** Owners as the committed view has them: only what appointment checks need. */
   private applyMembership(id: EnvelopeId): void {
     const envelope = this.membership.get(id);
-    if (envelope === undefined) return;
-    if (envelope.type === "space.created") {
-      if (id === this.genesis?.id) this.owners = new Set(envelope.body.owners);
-    } else if (envelope.type === "member.added") {
-      if (envelope.body.role === "owner") this.owners.add(envelope.body.member);
-      else this.owners.delete(envelope.body.member);
-    } else {
-      this.owners.delete(envelope.body.member);
-    }
+    if (envelope === undefined || (envelope.type === "space.created" && id !== this.genesis?.id)) return;
+    applyToOwners(this.owners, membershipChanges(envelope));
   }
 }

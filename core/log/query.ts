@@ -9,7 +9,8 @@
  */
 import type { Did } from "../identity/did.js";
 import type { SqlStorage, SqlValue } from "../storage/sql.js";
-import type { Envelope } from "./envelope.js";
+import { membershipChanges, type InviteTerms } from "../state/membership.js";
+import type { Envelope, EnvelopeOf } from "./envelope.js";
 import type { EnvelopeId, Role } from "./ids.js";
 import type { EnvelopeStatus, StoredEnvelope } from "./replica.js";
 
@@ -102,21 +103,26 @@ function isDecided(sql: SqlStorage, replica: StatusSource, request: EnvelopeId):
 }
 
 /**
- * The member's roles, folding membership changes in arrival (causal) order and skipping
- * those the sequencer rejected. Attention only decides what to show, never authority.
+ * The member's roles, folding membership changes (core/state/membership.ts) in arrival
+ * (causal) order and skipping those the sequencer rejected. Reads the membership rows only;
+ * attention decides what to show, never authority.
  */
 function rolesOf(sql: SqlStorage, replica: StatusSource, member: Did): Role[] {
-  let role: Role | undefined;
+  let role: Role | null = null;
   const rows = sql.exec<Row>(
-    `SELECT arrival, id, type, text FROM log_envelopes WHERE type IN ('space.created', 'member.added', 'member.removed') ORDER BY arrival`,
+    `SELECT arrival, id, type, text FROM log_envelopes WHERE type IN ('space.created', 'member.added', 'member.removed', 'member.joined') ORDER BY arrival`,
   );
   for (const row of rows) {
     const status = replica.status(row.id as EnvelopeId, row.type);
     if (status.state === "committed" && status.verdict === "rejected") continue;
     const envelope = JSON.parse(row.text) as Envelope;
-    if (envelope.type === "space.created" && envelope.body.owners.includes(member)) role = "owner";
-    else if (envelope.type === "member.added" && envelope.body.member === member) role = envelope.body.role;
-    else if (envelope.type === "member.removed" && envelope.body.member === member) role = undefined;
+    const invite = envelope.type === "member.joined" ? inviteTerms(sql, envelope.body.invite) : undefined;
+    for (const change of membershipChanges(envelope, invite)) if (change.did === member) role = change.role;
   }
-  return role === undefined ? [] : [role];
+  return role === null ? [] : [role];
+}
+
+function inviteTerms(sql: SqlStorage, invite: EnvelopeId): InviteTerms | undefined {
+  const row = sql.exec<{ text: string }>(`SELECT text FROM log_envelopes WHERE id = ? AND type = 'invite.created'`, invite)[0];
+  return row === undefined ? undefined : (JSON.parse(row.text) as EnvelopeOf<"invite.created">).body;
 }

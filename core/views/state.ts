@@ -12,6 +12,7 @@ import type { ApprovalId, EnvelopeId, Role, WorkItemId } from "../log/ids.js";
 import type { BodyOf } from "../log/types/index.js";
 import type { Approver, Visibility } from "../log/types/index.js";
 import { chargeOf } from "../policy/commit-rule.js";
+import { membershipChanges, type MembershipChange } from "../state/membership.js";
 import { actorOf, isHostReport } from "./actor.js";
 import { applyGrant, applyRevoke, applySpend, type Grant, type Revocation } from "./grants.js";
 
@@ -153,18 +154,16 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
       state.genesis = id;
       state.sequencer = envelope.body.sequencer ?? author;
       state.visibility = envelope.body.visibility ?? "private";
-      state.epoch = 1;
-      for (const owner of envelope.body.owners) state.members.set(owner, { did: owner, role: "owner", domains: [], since: id, epoch: 1 });
+      state.epoch = 0;
+      applyMembership(state, id, membershipChanges(envelope));
       return;
     case "space.configured":
       state.visibility = envelope.body.visibility;
       return;
-    case "member.added": {
-      const { member, role, domains, name } = envelope.body;
-      state.epoch++;
-      state.members.set(member, { did: member, role, domains, ...(name === undefined ? {} : { name }), since: id, epoch: state.epoch });
+    case "member.added":
+    case "member.removed":
+      applyMembership(state, id, membershipChanges(envelope));
       return;
-    }
     case "invite.created": {
       const { key, role, domains, name, expiresAt, uses } = envelope.body;
       state.invites.set(id, { id, key, role, domains, ...(name === undefined ? {} : { name }), expiresAt, uses, used: 0, createdBy: author, revoked: false });
@@ -179,15 +178,9 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
       const invite = state.invites.get(envelope.body.invite);
       if (invite === undefined) return;
       invite.used++;
-      state.epoch++;
-      const name = envelope.body.name ?? invite.name;
-      state.members.set(author, { did: author, role: invite.role, domains: invite.domains, ...(name === undefined ? {} : { name }), since: id, epoch: state.epoch });
+      applyMembership(state, id, membershipChanges(envelope, invite));
       return;
     }
-    case "member.removed":
-      state.members.delete(envelope.body.member);
-      state.epoch++;
-      return;
     case "policy.set":
       // Set by an owner, or by the tool host's set_policy for one: the policy is the owner's.
       state.policies.set(envelope.body.tool, { ...envelope.body, setBy: actor, envelope: id });
@@ -262,6 +255,15 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
       // channel.message, trace.recorded, commit, sequencer.appointed: no state here
       // (the channel view and the commit resolver read them directly).
       return;
+  }
+}
+
+/** One membership step (core/state/membership.ts): a new epoch, and each member it names set or gone. */
+function applyMembership(state: SpaceState, id: EnvelopeId, changes: readonly MembershipChange[]): void {
+  state.epoch++;
+  for (const { did, role, domains, name } of changes) {
+    if (role === null) state.members.delete(did);
+    else state.members.set(did, { did, role, domains, ...(name === undefined ? {} : { name }), since: id, epoch: state.epoch });
   }
 }
 
