@@ -45,6 +45,11 @@ function describe(envelope: Envelope): string {
     case "commit": return `indexes ${envelope.body.entries[0]!.index}–${envelope.body.entries.at(-1)!.index}`;
     case "sequencer.appointed": return `${shortDid(envelope.body.sequencer)} from #${envelope.body.fromIndex}`;
     case "space.created": return `owners ${envelope.body.owners.map(shortDid).join(", ")}`;
+    case "space.configured": return envelope.body.visibility;
+    case "invite.created": return `${envelope.body.role}${envelope.body.domains.length ? ` in ${envelope.body.domains.join(",")}` : ""}, ${envelope.body.uses} use(s) until ${envelope.body.expiresAt}`;
+    case "invite.revoked": return shortId(envelope.body.invite);
+    case "member.joined": return `by invite ${shortId(envelope.body.invite)}`;
+    case "policy.set": return `${envelope.body.tool}: tier ${envelope.body.tier}`;
     default: return "";
   }
 }

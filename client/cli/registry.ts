@@ -5,12 +5,17 @@
 import { authorityCommands } from "./commands/authority.js";
 import { bundleCommands } from "./commands/bundle.js";
 import { channelCommands } from "./commands/channel.js";
+import { inviteCommands } from "./commands/invite.js";
 import { netCommands } from "./commands/net.js";
 import { nodeCommands } from "./commands/node.js";
+import { policyCommands } from "./commands/policy.js";
+import { spaceCommands } from "./commands/space.js";
 import { workCommands } from "./commands/work.js";
 import { parseWith, usage, type CommandSpec, type ParsedCommand } from "./spec.js";
 
-export const COMMANDS: readonly CommandSpec[] = [...nodeCommands, ...channelCommands, ...workCommands, ...netCommands, ...bundleCommands, ...authorityCommands];
+export const COMMANDS: readonly CommandSpec[] = [
+  ...nodeCommands, ...channelCommands, ...workCommands, ...inviteCommands, ...spaceCommands, ...policyCommands, ...netCommands, ...bundleCommands, ...authorityCommands,
+];
 
 export type Parsed = ParsedCommand | { help: true; spec: null };
 

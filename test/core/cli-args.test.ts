@@ -89,3 +89,63 @@ describe("commons argument parsing", () => {
     expect(parseAt(`{"${DID}":2}`)).toEqual({ cut: { [DID]: 2 } });
   });
 });
+
+describe("commons invite, join <invite-url>, policy, space: argument specs", () => {
+  const INVITE = "http://127.0.0.1:8787/s/incident-42#invite=eyJpbnZpdGUiOiJzaGEyNTY6NWRiYjExNmEzNDI0MTAyYTU2ZDA5YjliMWVlZGRkM2FlMGY0Mzg4MGY3N2NiZTNhOTBhOGM5YTUwNWQ1MzRhYiIsImtleSI6IkNRa0pDUWtKQ1FrSkNRa0pDUWtKQ1FrSkNRa0pDUWtKQ1FrSkNRa0pDUWsiLCJzcGFjZSI6ImluY2lkZW50LTQyIiwidiI6MX0";
+
+  it("parses into typed input, with the defaults (24h, 1 use)", () => {
+    expect(parseCommand(["invite", "incident-42", "--role", "agent", "--domains", "ops, infra", "--expires", "7d", "--uses", "3", "--name", "bot"])).toMatchObject({
+      input: { space: "incident-42", action: "create", role: "agent", domains: ["ops", "infra"], ttl: 7 * 86_400, uses: 3, name: "bot" },
+    });
+    expect(parseCommand(["invite", "x", "--role", "human"])).toMatchObject({ input: { action: "create", ttl: 86_400, uses: 1, domains: [] } });
+    expect(parseCommand(["invite", "x", "--role", "observer", "--expires", "30m"])).toMatchObject({ input: { ttl: 1800 } });
+    expect(parseCommand(["invite", "x", "ls", "--json"])).toMatchObject({ input: { action: "ls", json: true } });
+    expect(parseCommand(["invite", "x", "revoke", "5dbb116a", "--reason", "sent to the wrong person"])).toMatchObject({ input: { action: "revoke", invite: "5dbb116a", reason: "sent to the wrong person" } });
+    expect(parseCommand(["join", INVITE, "--name", "andy"])).toMatchObject({ input: { by: "invite", name: "andy", invite: { space: "incident-42", edge: "http://127.0.0.1:8787" } } });
+    expect(parseCommand(["join", "http://127.0.0.1:8787/s/incident-42"])).toMatchObject({ input: { by: "url", space: "incident-42" } });
+    expect(parseCommand(["policy", "x"])).toMatchObject({ input: { action: "show", json: false } });
+    expect(parseCommand(["policy", "x", "set", "p.json"])).toMatchObject({ input: { action: "set", file: "p.json" } });
+    expect(parseCommand(["policy", "x", "test", "create_work_item", "--as", "@george", "--args", '{"clock":"HF"}'])).toMatchObject({
+      input: { action: "test", tool: "create_work_item", as: "@george", args: { clock: "HF" } },
+    });
+    expect(parseCommand(["space", "x", "visibility", "public-read"])).toMatchObject({ input: { action: "visibility", visibility: "public-read" } });
+    expect(parseCommand(["space", "x"])).toMatchObject({ input: { action: "show" } });
+  });
+
+  it("refuses bad flags with usage errors that say what to do", () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["invite", "x"], /--role is required: human, agent or observer/],
+      [["invite", "x", "--role", "owner"], /an invite makes a human, agent or observer \(owners are added by an owner: `commons members <space> add <did> --role owner`\)/],
+      [["invite", "x", "--role", "human", "--expires", "24"], /--expires takes a duration such as 30m, 24h or 7d/],
+      [["invite", "x", "--role", "human", "--expires", "2y"], /--expires takes a duration/],
+      [["invite", "x", "--role", "human", "--expires", "91d"], /out of range: an invite lives from 1m to 90d/],
+      [["invite", "x", "--role", "human", "--expires", "30s"], /out of range/],
+      [["invite", "x", "--role", "human", "--uses", "0"], /--uses takes a whole number from 1 to 1000/],
+      [["invite", "x", "--role", "human", "--uses", "1001"], /--uses takes a whole number from 1 to 1000/],
+      [["invite", "x", "--role", "human", "--domains", "ops,ops"], /names a domain twice/],
+      [["invite", "x", "--role", "human", "--name", ""], /--name takes 1–200 characters/],
+      [["invite", "x", "send"], /Unknown action "send": give --role to create an invite, or use ls or revoke/],
+      [["invite", "x", "revoke"], /Missing argument/],
+      [["join", `${INVITE.slice(0, -20)}`], /The invite's payload is damaged.*ask the owner to send the invite URL again/],
+      [["join", INVITE.replace("/s/incident-42#", "/s/incident-7#")], /This invite is for space "incident-42" but the URL names "incident-7"/],
+      [["join", "http://127.0.0.1:8787/s/x#notes"], /is not an invite URL/],
+      [["join", "http://127.0.0.1:8787/s/x", "--name", "andy"], /--name goes with an invite URL/],
+      [["policy", "x", "set"], /Missing the policy file/],
+      [["policy", "x", "test"], /Missing the tool to test/],
+      [["policy", "x", "test", "teleport", "--as", DID], /"teleport" is not a tool of this space: use one of post_message/],
+      [["policy", "x", "test", "post_message"], /--as is required/],
+      [["policy", "x", "test", "post_message", "--as", "george"], /neither a did:key .* nor @name/],
+      [["policy", "x", "test", "post_message", "--as", DID, "--args", "{clock:HF}"], /--args is not JSON/],
+      [["policy", "x", "test", "post_message", "--as", DID, "--args", "[1]"], /--args must be a JSON object/],
+      [["policy", "x", "apply"], /Unknown action "apply": use show, set or test/],
+      [["space", "x", "visibility", "secret"], /Visibility is private or public-read, not "secret"/],
+      [["space", "x", "rename"], /Unknown action "rename"/],
+    ];
+    for (const [argv, message] of cases) {
+      const error = fails(argv);
+      expect({ argv, code: error.code, status: error.status }).toEqual({ argv, code: "usage", status: 2 });
+      expect(error.message).toMatch(message);
+      expect(error.message).toMatch(/See: commons (invite|join|policy|space) --help/);
+    }
+  });
+});

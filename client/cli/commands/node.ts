@@ -10,6 +10,8 @@ import { fetchState, parseSpaceUrl } from "../../node/remote.js";
 import { syncOnce, type SyncReport } from "../../node/sync.js";
 import { open, spaceState } from "../common.js";
 import { progressBar, type Io } from "../io.js";
+import { decodeInviteUrl } from "../../../core/space/invite.js";
+import { joinByInvite, type InviteJoin } from "./join.js";
 import { arity, bool, space, str, usage, type CommandSpec } from "../spec.js";
 
 const url = (command: string, text: string | undefined) => {
@@ -55,15 +57,36 @@ const id: CommandSpec<{ json: boolean }> = {
   },
 };
 
-const join: CommandSpec<ReturnType<typeof parseSpaceUrl>> = {
+type JoinInput = ({ by: "url" } & ReturnType<typeof parseSpaceUrl>) | ({ by: "invite" } & InviteJoin);
+
+const join: CommandSpec<JoinInput> = {
   name: "join",
-  summary: "Make a full local copy of a space (its signed log and Yjs document)",
-  usage: ["join <space-url>"],
-  details: "Downloads every envelope (verified) and the document into $COMMONS_HOME/spaces/<space>.db. Afterwards the copy works offline; `commons sync` brings it up to date.",
-  examples: ["commons join http://127.0.0.1:8787/s/incident-42"],
-  options: {},
-  parse: (positionals) => (arity("join", positionals, 1, 1), url("join", positionals[0])),
-  async run(target, io) {
+  summary: "Join a space with an invite URL, or copy a space you can read (its signed log and Yjs document)",
+  usage: ["join <invite-url> [--name <name>]", "join <space-url>"],
+  details:
+    "With an invite URL (<edge>/s/<space>#invite=…, from `commons invite`): signs member.joined with the invite's key as proof, posts it to the edge, " +
+    "whose sequencer makes you a member (no owner needs to be online), then makes the local copy. Quote the URL in the shell. --name: the name you are shown by (default: the invite's). " +
+    "With a space URL: downloads every envelope (verified) and the document into $COMMONS_HOME/spaces/<space>.db, for a space you can already read. " +
+    "Afterwards the copy works offline; `commons sync` brings it up to date.",
+  examples: ["commons join 'http://127.0.0.1:8787/s/incident-42#invite=eyJpbnZpdGUiOi…'", "commons join http://127.0.0.1:8787/s/incident-42"],
+  options: { name: { type: "string" } },
+  parse: (positionals, values) => {
+    arity("join", positionals, 1, 1);
+    const name = str(values, "name");
+    if (!positionals[0]!.includes("#")) {
+      if (name !== undefined) throw usage("join", "--name goes with an invite URL: your name comes from the invite or from an owner otherwise.");
+      return { by: "url", ...url("join", positionals[0]) };
+    }
+    if (name !== undefined && (name.length === 0 || name.length > 200)) throw usage("join", "--name takes 1–200 characters.");
+    try {
+      return { by: "invite", invite: decodeInviteUrl(positionals[0]!), ...(name === undefined ? {} : { name }) };
+    } catch (error) {
+      throw usage("join", (error as Error).message);
+    }
+  },
+  async run(input, io) {
+    if (input.by === "invite") return joinByInvite(input, io);
+    const target = input;
     if (hasSpace(io.home, target.space)) throw new CommonsError("already-joined", `"${target.space}" is already here: run \`commons sync ${target.space}\` to update it.`);
     const remote = await fetchState(target.http, target.space);
     if (remote.count === 0) throw new CommonsError("space-not-found", `${target.http}/s/${target.space} holds no such space yet: create it with \`commons create ${target.http}/s/${target.space}\`.`);
@@ -72,7 +95,7 @@ const join: CommandSpec<ReturnType<typeof parseSpaceUrl>> = {
       local.setMeta("edge", target.http);
       local.setMeta("created_at", new Date().toISOString());
       report(io, local, await syncWithReceipts(io, local, target.ws));
-      if (!isMember(local, signer.did)) io.err(`note: you (${signer.did}) are not a member yet: ask an owner to run \`commons members ${target.space} add ${signer.did} --role human\`.`);
+      if (!isMember(local, signer.did)) io.err(`note: you (${signer.did}) are not a member yet: ask an owner for an invite (\`commons invite ${target.space} --role human\`), then \`commons join <invite-url>\`.`);
       return 0;
     });
   },
