@@ -33,7 +33,7 @@ export async function runTool(host: ToolHost, caller: Caller, tool: ToolDef, arg
   if (!caller.tools.includes("*") && !caller.tools.includes(tool.name)) {
     return refused("token-tool-not-allowed", `your token does not allow ${tool.name}; ask its issuer for a token that lists it`);
   }
-  if (tool.read) return attempt(() => tool.run(args, caller, host));
+  // Read tools are decided too: open to every member unless their own policy says otherwise.
   const decision = decideTier({ tool: tool.name, actor: caller.did, args }, host.committed());
   if (decision.action === "refuse") return refused("tier-4-refused", decision.reason);
   if (decision.tier > caller.tierCeiling) {

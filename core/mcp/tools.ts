@@ -13,6 +13,7 @@ import { authorityFromState } from "../auth/authority.js";
 import { grantBody, verifyCapability } from "../auth/capability.js";
 import { approvalBinding } from "../policy/binding.js";
 import { checkPolicyBody, type PolicyBody } from "../policy/file.js";
+import { MCP_TOOLS, type ToolName } from "../policy/catalogue.js";
 import type { Caller, ToolHost } from "./tool-host.js";
 
 const did = z.string().refine(isDid, "must be a did:key");
@@ -27,11 +28,9 @@ export interface ToolResult {
 }
 
 export interface ToolDef<A = Record<string, unknown>> {
-  name: string;
+  name: ToolName;
   description: string;
   input: z.ZodType<A>;
-  /** Reads never write and are not tiered beyond the token's tool list. */
-  read?: boolean;
   /** A one-line summary of what this call would do (shown in approval requests). */
   summarize(args: A): string;
   run(args: A, caller: Caller, host: ToolHost): Promise<ToolResult>;
@@ -215,7 +214,6 @@ export const TOOLS = [
   tool({
     name: "query_channel",
     description: "Read the channel: messages and events after a cursor, by type, thread or author, or only what needs your attention.",
-    read: true,
     input: z.strictObject({
       since: z.number().int().min(0).optional(),
       type: z.array(z.string().max(64)).max(16).optional(),
@@ -241,7 +239,6 @@ export const TOOLS = [
   tool({
     name: "get_space_state",
     description: "The committed state of the space: members and their domains, work items and claims, pending approvals, policies.",
-    read: true,
     input: z.strictObject({}),
     summarize: () => "read the space state",
     run: async (_a, _caller, host) => {
@@ -279,6 +276,13 @@ export const TOOLS = [
     },
   }),
 ] as ToolDef<never>[] as unknown as ToolDef<Record<string, unknown>>[];
+
+// The catalogue names the tools once; this file must implement exactly its MCP ones.
+{
+  const implemented = TOOLS.map((t) => t.name).sort();
+  const named = [...MCP_TOOLS].sort();
+  if (implemented.join() !== named.join()) throw new Error(`core/mcp/tools.ts implements ${implemented.join(", ")} but the catalogue names ${named.join(", ")}`);
+}
 
 export const TOOL_NAMES = TOOLS.map((t) => t.name);
 

@@ -21,6 +21,7 @@
 import type { Did } from "../identity/did.js";
 import type { Approver, BodyOf, Tier } from "../log/types/index.js";
 import type { Member, Policy, SpaceState } from "../views/state.js";
+import { READ_TOOLS } from "./catalogue.js";
 import { defaultPolicy } from "./defaults.js";
 import { matches } from "./patterns.js";
 
@@ -39,15 +40,7 @@ export interface TierDecision {
   approver?: Approver;
 }
 
-/** The tools the MCP layer exposes. */
-export const TOOLS = [
-  "post_message", "create_work_item", "claim_work_item", "release_work_item", "update_work_item", "complete_work_item",
-  "write_artifact", "request_approval", "decide_approval", "grant_authority", "revoke_authority",
-  "query_channel", "get_space_state", "acquire_lock", "release_lock", "set_policy",
-] as const;
-
-/** Tools that only read: open to every member, observers included, unless a policy says otherwise. */
-export const READ_TOOLS: ReadonlySet<string> = new Set(["query_channel", "get_space_state"]);
+export { READ_TOOLS, TOOLS } from "./catalogue.js";
 
 /**
  * Reserved to humans (owners and humans) unless the tool's own policy says otherwise.
