@@ -67,8 +67,7 @@ export async function joinByInvite(input: InviteJoin, io: Io): Promise<number> {
     : { last: null, heads: [] };
 
   const remote = await fetchState(target.http, space);
-  // `exists` is what the door tells strangers; an edge before it told only the count.
-  if (!((remote as { exists?: boolean }).exists ?? (remote.count ?? 0) > 0)) throw new CommonsError("space-not-found", `${target.http} holds no space "${space}": check the invite URL with the owner.`);
+  if (!spaceExists(remote)) throw new CommonsError("space-not-found", `${target.http} holds no space "${space}": check the invite URL with the owner.`);
 
   const saved = pendingJoins(io.home, space);
   // The same invite again (an interrupted join): send the very same bytes, never a second join.
@@ -122,7 +121,12 @@ export async function joinByInvite(input: InviteJoin, io: Io): Promise<number> {
   return 0;
 }
 
+/** Whether `/log/state` says the space exists (`exists` for everyone since the door; `count` before it). */
+export function spaceExists(remote: Awaited<ReturnType<typeof fetchState>>): boolean {
+  return (remote as { exists?: boolean }).exists ?? (remote.count ?? 0) > 0;
+}
+
 /** A copy made for a join that did not go through holds nothing of use: leave no file behind. */
-function removeCopy(io: Io, space: Invite["space"]): void {
+export function removeCopy(io: Io, space: Invite["space"]): void {
   for (const suffix of ["", "-wal", "-shm"]) rmSync(`${spaceFile(io.home, space)}${suffix}`, { force: true });
 }

@@ -11,7 +11,7 @@ import { syncOnce, type SyncReport } from "../../node/sync.js";
 import { open, spaceState } from "../common.js";
 import { progressBar, type Io } from "../io.js";
 import { decodeInviteUrl } from "../../../core/space/invite.js";
-import { joinByInvite, type InviteJoin } from "./join.js";
+import { joinByInvite, removeCopy, spaceExists, type InviteJoin } from "./join.js";
 import { arity, bool, space, str, usage, type CommandSpec } from "../spec.js";
 
 const url = (command: string, text: string | undefined) => {
@@ -89,15 +89,21 @@ const join: CommandSpec<JoinInput> = {
     const target = input;
     if (hasSpace(io.home, target.space)) throw new CommonsError("already-joined", `"${target.space}" is already here: run \`commons sync ${target.space}\` to update it.`);
     const remote = await fetchState(target.http, target.space);
-    if (remote.count === 0) throw new CommonsError("space-not-found", `${target.http}/s/${target.space} holds no such space yet: create it with \`commons create ${target.http}/s/${target.space}\`.`);
+    if (!spaceExists(remote)) throw new CommonsError("space-not-found", `${target.http}/s/${target.space} holds no such space yet: create it with \`commons create ${target.http}/s/${target.space}\`.`);
     const signer = await requireIdentity(io.home);
-    return open(io, target.space, { create: true }, async (local) => {
-      local.setMeta("edge", target.http);
-      local.setMeta("created_at", new Date().toISOString());
-      report(io, local, await syncWithReceipts(io, local, target.ws));
-      if (!isMember(local, signer.did)) io.err(`note: you (${signer.did}) are not a member yet: ask an owner for an invite (\`commons invite ${target.space} --role human\`), then \`commons join <invite-url>\`.`);
-      return 0;
-    });
+    try {
+      return await open(io, target.space, { create: true }, async (local) => {
+        local.setMeta("edge", target.http);
+        local.setMeta("created_at", new Date().toISOString());
+        report(io, local, await syncWithReceipts(io, local, target.ws));
+        if (!isMember(local, signer.did)) io.err(`note: you (${signer.did}) are not a member yet: ask an owner for an invite (\`commons invite ${target.space} --role human\`), then \`commons join <invite-url>\`.`);
+        return 0;
+      });
+    } catch (error) {
+      // A copy that never synced holds nothing: leave no file that would block the next join.
+      removeCopy(io, target.space);
+      throw error;
+    }
   },
 };
 
