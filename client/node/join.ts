@@ -62,13 +62,18 @@ export function savedTip(saved: readonly Sent[]): WriterState["last"] {
   return last === undefined ? null : { seq: last.envelope.seq, id: last.id, hlc: last.envelope.hlc };
 }
 
-/** One ingest result as `POST /log` answers it; `commit` when the edge sequenced it at once. */
+/**
+ * One ingest result as `POST /log` answers it, and `commit`: the envelope's status after the
+ * edge sequenced the request (`LogReplica.status`: `{state: "committed", index, verdict,
+ * reason?}` or `{state: "tentative"}`) when the edge reports it. With it, a refused join
+ * learns why (expired, used up, revoked) though it may not read the space.
+ */
 const resultSchema = z.object({
   id: z.string().optional(),
   status: z.enum(["accepted", "duplicate", "rejected"]),
   code: z.string().optional(),
   message: z.string().optional(),
-  commit: z.object({ index: z.number(), verdict: z.enum(["accepted", "rejected"]), reason: z.string().optional() }).optional(),
+  commit: z.object({ state: z.string(), verdict: z.enum(["accepted", "rejected"]).optional(), reason: z.string().optional() }).optional(),
 });
 export type PostResult = z.infer<typeof resultSchema>;
 
