@@ -18,6 +18,7 @@ import * as Y from "yjs";
 import { z } from "zod";
 import { CommonsError } from "../../core/errors.js";
 import { isSpaceId, type SpaceId } from "../../core/ids.js";
+import { chainStart, chainStep } from "../../core/log/audit.js";
 import { LOG_BATCH_ENVELOPES } from "../../core/log/sync-protocol.js";
 import { hasSpace, spaceFile, type Home } from "./home.js";
 import { LocalSpace } from "./local-space.js";
@@ -39,11 +40,27 @@ export type BundleHeader = z.infer<typeof Header>;
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
+/**
+ * Writes the bundle. The rows up to the copy's verified point are re-hashed on the way
+ * (core/log/audit.ts `chainStep`, cheap beside writing them): a copy whose old rows changed
+ * since this node verified them is refused rather than carried elsewhere.
+ */
 export function exportBundle(local: LocalSpace, file: string, exportedBy: string | null): BundleHeader {
   const lines: string[] = [];
-  const envelopes = local.replica.since(0);
-  for (const { id, envelope } of envelopes) lines.push(JSON.stringify({ envelope: { ...envelope, id } }));
-  const rows = local.ystore.rows();
+  const { envelopes, rows } = local.sql.transaction(() => ({
+    envelopes: local.sql.exec<{ arrival: number; id: string; text: string }>(`SELECT arrival, id, text FROM log_envelopes ORDER BY arrival`),
+    rows: local.ystore.rows(),
+  }));
+  const point = local.verifiedPoint;
+  let chain = chainStart(local.space);
+  for (const row of envelopes) {
+    if (point !== null && Number(row.arrival) <= point.arrival) {
+      chain = chainStep(chain, row);
+      if (Number(row.arrival) === point.arrival && chain !== point.chain) throw changedSinceVerified(local, point.arrival);
+    }
+    lines.push(JSON.stringify({ envelope: { ...(JSON.parse(row.text) as object), id: row.id } }));
+  }
+  if (point !== null && point.arrival > 0 && Number(envelopes.at(-1)?.arrival ?? 0) < point.arrival) throw changedSinceVerified(local, point.arrival);
   for (const row of rows) lines.push(JSON.stringify({ yjs: Buffer.from(row.data).toString("base64") }));
   const body = lines.map((line) => `${line}\n`).join("");
   const header: BundleHeader = {
@@ -53,6 +70,10 @@ export function exportBundle(local: LocalSpace, file: string, exportedBy: string
   writeFileSync(file, `${JSON.stringify(header)}\n${body}`);
   return header;
 }
+
+const changedSinceVerified = (local: LocalSpace, upTo: number) => new CommonsError("local-copy-corrupt",
+  `The local copy of "${local.space}" (${local.file}) was not exported: its rows up to #${upTo} are not the ones this node verified. ` +
+  `\`commons verify ${local.space}\` shows what changed; then move the file aside and re-join (commons join <space-url>) or import a bundle.`);
 
 const bad = (file: string, why: string) => new CommonsError("bundle-invalid", `${file} is not a valid Commons bundle: ${why}. Nothing was imported; ask for a fresh export.`);
 
@@ -103,6 +124,8 @@ export async function importBundle(home: Home, file: string): Promise<BundleHead
     if (JSON.stringify(sorted(local.replica.versionVector())) !== JSON.stringify(sorted(header.vv))) throw bad(file, "its envelopes do not reach the version vector its header names");
     if (header.edge !== null) local.setMeta("edge", header.edge);
     local.setMeta("created_at", new Date().toISOString());
+    // Every envelope was just verified by ingest: the copy's verified point starts at its end.
+    await local.checkpoint();
     local.close();
     return header;
   } catch (error) {

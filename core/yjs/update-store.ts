@@ -105,7 +105,11 @@ export class YUpdateStore {
     return result;
   }
 
-  /** Replaces rows `seqs` (adjacent, ascending) by their merge, kept at the first seq. */
+  /**
+   * Replaces rows `seqs` (adjacent, ascending) by their merge, kept at the last seq: a
+   * reader that follows the history by seq (the node's daemon applies rows past the last it
+   * saw) finds the merge of rows it had not seen yet, and loses nothing.
+   */
   private mergeRun(seqs: number[]): boolean {
     const first = seqs[0]!;
     const last = seqs[seqs.length - 1]!;
@@ -120,7 +124,7 @@ export class YUpdateStore {
     const updates = parts.reduce((n, p) => n + Number(p.updates), 0);
     this.sql.transaction(() => {
       this.sql.exec("DELETE FROM y_updates WHERE seq BETWEEN ? AND ?", first, last);
-      this.sql.exec("INSERT INTO y_updates (seq, data, updates) VALUES (?, ?, ?)", first, merged, updates);
+      this.sql.exec("INSERT INTO y_updates (seq, data, updates) VALUES (?, ?, ?)", last, merged, updates);
     });
     return true;
   }

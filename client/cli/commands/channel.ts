@@ -8,9 +8,10 @@ import type { Did } from "../../../core/identity/did.js";
 import { isDid } from "../../../core/identity/did.js";
 import type { SpaceId } from "../../../core/ids.js";
 import type { EnvelopeId, VersionVector } from "../../../core/log/ids.js";
-import { buildView, cutAtCommitIndex, replay as replayAt, viewSnapshot } from "../../../core/views/build.js";
+import { cutAtCommitIndex, replay as replayAt, viewSnapshot } from "../../../core/views/build.js";
 import { requireIdentity } from "../../node/identity.js";
 import type { LocalSpace } from "../../node/local-space.js";
+import { localView } from "../../node/local-view.js";
 import { envelopeLine, open, resolveId, shortDid, statusText } from "../common.js";
 import type { Io } from "../io.js";
 import { arity, bool, positiveInt, space, str, strs, usage, type CommandSpec } from "../spec.js";
@@ -28,7 +29,7 @@ export function idsLike(local: LocalSpace, prefix: string, type?: string): strin
 function mention(local: LocalSpace, text: string): Did {
   if (isDid(text)) return text;
   const name = text.replace(/^@/, "");
-  const found = [...buildView(local.replica.since(0)).current.members.values()].filter((m) => m.name === name || m.did === name);
+  const found = [...localView(local).current.members.values()].filter((m) => m.name === name || m.did === name);
   if (found.length !== 1) throw new CommonsError("unknown-member", `No single member named "${name}" in ${local.space}: mention by did, or list members with \`commons members ${local.space}\`.`);
   return found[0]!.did;
 }

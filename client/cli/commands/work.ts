@@ -7,9 +7,9 @@ import type { Did } from "../../../core/identity/did.js";
 import type { SpaceId } from "../../../core/ids.js";
 import type { Role } from "../../../core/log/ids.js";
 import type { BodyOf, EnvelopeType } from "../../../core/log/types/index.js";
-import { buildView } from "../../../core/views/build.js";
 import { requireIdentity } from "../../node/identity.js";
 import type { LocalSpace } from "../../node/local-space.js";
+import { localView } from "../../node/local-view.js";
 import { open, resolveId, shortDid, shortId } from "../common.js";
 import type { Io } from "../io.js";
 import { arity, bool, did, role, space, str, usage, type CommandSpec, type Values } from "../spec.js";
@@ -21,7 +21,7 @@ async function write<T extends EnvelopeType>(io: Io, space: SpaceId, type: T, bo
   const signer = await requireIdentity(io.home);
   return open(io, space, {}, async (local) => {
     const sent = await local.replica.append(signer, type, body(local));
-    const verdict = buildView(local.replica.since(0)).verdicts.get(sent.id);
+    const verdict = localView(local).tentative.get(sent.id);
     const shown = verdict?.state === "tentative" ? `tentative, ${verdict.verdict}${verdict.reason ? `: ${verdict.reason}` : ""}` : "tentative";
     io.out(`${type} ${sent.id} [${shown}]`);
     io.err(`\`commons sync ${space}\` sends it to the sequencer.`);
@@ -62,7 +62,7 @@ const work: CommandSpec<WorkInput> = {
   async run(input, io) {
     if (input.action === "ls") {
       return open(io, input.space, { lock: false }, (local) => {
-        const items = [...buildView(local.replica.since(0)).current.work.values()];
+        const items = [...localView(local).current.work.values()];
         if (input.json) io.out(JSON.stringify(items));
         for (const w of input.json ? [] : items) io.out(`${shortId(w.id)}  ${w.status.padEnd(9)} ${w.claimant ? shortDid(w.claimant).padEnd(14) : "".padEnd(14)} ${w.title}`);
         if (!input.json && items.length === 0) io.out("no work items: create one with `commons work <space> create <title>`");
@@ -72,7 +72,7 @@ const work: CommandSpec<WorkInput> = {
     if (input.action === "create") {
       return write(io, input.space, "work.created", () => ({ title: input.title, ...(input.description ? { description: input.description } : {}), ...(input.domains.length ? { domains: input.domains } : {}) }));
     }
-    const resolveItem = (local: LocalSpace) => resolveId("work", input.item, [...buildView(local.replica.since(0)).current.work.keys()], "work item");
+    const resolveItem = (local: LocalSpace) => resolveId("work", input.item, [...localView(local).current.work.keys()], "work item");
     if (input.action === "claim") return write(io, input.space, "work.claimed", (l) => ({ item: resolveItem(l), ...(input.note ? { note: input.note } : {}) }));
     if (input.action === "release") return write(io, input.space, "work.released", (l) => ({ item: resolveItem(l), ...(input.note ? { reason: input.note } : {}) }));
     return write(io, input.space, "work.completed", (l) => ({ item: resolveItem(l), ...(input.note ? { result: input.note } : {}) }));
@@ -94,7 +94,7 @@ function decide(decision: "approved" | "rejected"): CommandSpec<{ space: SpaceId
       return { space: space(name, positionals[0]), request: positionals[1]!, ...(reason ? { reason } : {}) };
     },
     run: (input, io) => write(io, input.space, "approval.decided", (local) => ({
-      request: resolveId("log", input.request, [...buildView(local.replica.since(0)).current.approvals.keys()], "approval request"),
+      request: resolveId("log", input.request, [...localView(local).current.approvals.keys()], "approval request"),
       decision,
       ...(input.reason ? { reason: input.reason } : {}),
     })),
@@ -132,7 +132,7 @@ const members: CommandSpec<MembersInput> = {
     if (input.action === "add") return write(io, input.space, "member.added", () => ({ member: input.member, role: input.role, domains: input.domains, ...(input.name ? { name: input.name } : {}) }));
     if (input.action === "remove") return write(io, input.space, "member.removed", () => ({ member: input.member, ...(input.reason ? { reason: input.reason } : {}) }));
     return open(io, input.space, { lock: false }, (local) => {
-      const view = buildView(local.replica.since(0));
+      const view = localView(local);
       const list = [...view.current.members.values()].map((m) => ({ ...m, committed: view.committed.members.get(m.did)?.role === m.role }));
       if (input.json) io.out(JSON.stringify(list));
       for (const m of input.json ? [] : list) io.out(`${m.did}  ${m.role.padEnd(8)} ${m.name ?? ""} ${m.domains.join(",")} ${m.committed ? "" : "[pending commit]"}`);
