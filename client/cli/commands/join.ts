@@ -39,7 +39,7 @@ function ingestRefusal(result: PostResult, space: string): CommonsError {
     "envelope-bad-invite-proof": "the invite's key does not match the invite: the URL is damaged or forged; use it exactly as the owner sent it, or ask for a new one",
     "envelope-hlc-regressed": "your clock is behind the owner's (the invite is stamped later than your clock's now): set your clock right, then join again",
     "envelope-hlc-in-future": "your clock is more than 5 minutes ahead of the edge's: set your clock right, then join again",
-    "envelope-fork": "the edge already holds another envelope of yours at this position: move $COMMONS_HOME/joins aside only if you know why, or ask an owner to add you",
+    "envelope-fork": "the edge already holds another envelope of yours at this position (this key wrote from another home, whose joins/ this one lacks): ask an owner to add you with `commons members <space> add <did>`",
   };
   const code = result.code ?? "rejected";
   return new CommonsError(code === "rate-limited" ? "rate-limited" : "join-refused", `The edge refused your join (${code}): ${why[code] ?? result.message ?? "no reason given"}.`);
@@ -103,8 +103,11 @@ export async function joinByInvite(input: InviteJoin, io: Io): Promise<number> {
     if (error instanceof CommonsError && error.code === "offline") {
       throw new CommonsError("offline", `Your join was sent, but the edge went away before the copy was made: run \`commons join\` with the same URL again when it is back. (${error.message})`, { status: 503 });
     }
+    // The door refuses to let us read: after a join it sequenced, that means the join was
+    // not accepted (an edge that does not report the verdict in POST /log leaves only this).
+    const refusedByDoor = error instanceof CommonsError && (error.code === "not-a-member" || error.code.startsWith("token-"));
+    if (!refusedByDoor) throw error;
     if (!hadCopy) removeCopy(io, space);
-    // A reader the door refuses after its join committed? Only if the join was not accepted.
     throw new CommonsError("invite-refused", `Your join reached the edge, but the space does not let you read it, so the join was not accepted: the invite may have expired, been used up or been revoked. Ask an owner for a new invite. (${(error as Error).message})`);
   }
   if (outcome.status.state === "committed" && outcome.status.verdict === "rejected") {
