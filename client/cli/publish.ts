@@ -10,10 +10,10 @@ import type { Did } from "../../core/identity/did.js";
 import type { EnvelopeId } from "../../core/log/ids.js";
 import type { EnvelopeStatus } from "../../core/log/replica.js";
 import type { BodyOf, EnvelopeType } from "../../core/log/types/index.js";
-import { buildView } from "../../core/views/build.js";
 import type { SpaceState } from "../../core/views/state.js";
 import type { Signer } from "../../core/identity/signer.js";
 import type { LocalSpace } from "../node/local-space.js";
+import { committedState } from "../node/local-view.js";
 import { parseSpaceUrl } from "../node/remote.js";
 import { syncWithReceipts } from "./commands/node.js";
 import type { Io } from "./io.js";
@@ -27,8 +27,8 @@ export interface Published {
   offline: CommonsError | null;
 }
 
-/** The committed view of the local copy: what owner checks and `ls` read. */
-export const committedOf = (local: LocalSpace): SpaceState => buildView(local.replica.since(0)).committed;
+/** The committed state of the local copy (kept beside the log, not folded): what owner checks and `ls` read. */
+export const committedOf = (local: LocalSpace): SpaceState => committedState(local);
 
 /** Refuses a non-owner before anything is written (the sequencer would reject it anyway). */
 export function requireOwner(local: LocalSpace, did: Did, what: string): void {
