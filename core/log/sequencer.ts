@@ -16,7 +16,7 @@ import { CommonsError } from "../errors.js";
 import type { Signer } from "../identity/signer.js";
 import { judge } from "../views/authority.js";
 import { causalOrder } from "../views/causal.js";
-import { StateStore, type StoredState } from "../state/store.js";
+import { CHECKPOINT_EVERY, StateStore, type StoredState } from "../state/store.js";
 import { applyEnvelope, type SpaceState } from "../views/state.js";
 import type { EnvelopeId } from "./ids.js";
 import type { LogReplica, StoredEnvelope } from "./replica.js";
@@ -49,7 +49,8 @@ export class Sequencer {
   constructor(
     private readonly replica: LogReplica,
     private readonly signer: Signer,
-    private readonly options: { now?: () => number } = {},
+    /** `checkpointEvery`: commits between whole snapshots (default CHECKPOINT_EVERY). */
+    private readonly options: { now?: () => number; checkpointEvery?: number } = {},
   ) {
     this.store = new StateStore(replica.sql);
   }
@@ -128,10 +129,11 @@ export class Sequencer {
       this.held = undefined;
       throw error;
     }
+    const before = held.index;
     held.index = index;
     held.tip = entries.at(-1)?.id ?? held.tip;
     held.scanned = arrived.at(-1)?.arrival ?? held.scanned;
-    this.store.save(held);
+    this.save(before);
     return { entries, receipts };
   }
 
@@ -147,6 +149,7 @@ export class Sequencer {
     const frontier = commits.frontier;
     if (held.index > frontier || (held.index > 0 && commits.committedAt(held.index)?.id !== held.tip)) {
       held = this.held = this.store.empty();
+      this.store.dropCheckpointsAbove(0);
       this.store.save(held, { all: true });
     }
     if (held.index === frontier) return;
@@ -156,8 +159,44 @@ export class Sequencer {
       const stored: StoredEnvelope | undefined = this.replica.get(receipt.id);
       if (stored !== undefined) applyEnvelope(held.state, stored.id, stored.envelope);
     }
+    const before = held.index;
     held.index = frontier;
     held.tip = commits.committedAt(frontier)?.id ?? null;
-    this.store.save(held);
+    this.save(before);
   }
+
+  /** Saves the state, and a whole snapshot when the index passed a multiple of CHECKPOINT_EVERY. */
+  private save(before: number): void {
+    const held = this.stored;
+    this.store.save(held);
+    const every = this.options.checkpointEvery ?? CHECKPOINT_EVERY;
+    if (Math.floor(held.index / every) > Math.floor(before / every)) this.store.checkpoint(held.state, held.index);
+  }
+
+  /**
+   * The committed state right after commit `index`: the snapshot at or below it, and the
+   * commits since (at most about CHECKPOINT_EVERY). For replay and the evidence timeline.
+   */
+  committedAtIndex(index: number): SpaceState {
+    const commits = this.replica.commits;
+    if (index < 0 || index > commits.frontier) {
+      throw new CommonsError("cut-out-of-range", `Commit index ${index} is beyond the committed frontier ${commits.frontier}.`);
+    }
+    const { state, index: from } = this.store.checkpointAtOrBelow(index);
+    for (let at = from + 1; at <= index; at++) {
+      const receipt = commits.committedAt(at)!;
+      if (receipt.verdict !== "accepted") continue;
+      const stored = this.replica.get(receipt.id);
+      if (stored !== undefined) applyEnvelope(state, stored.id, stored.envelope);
+    }
+    state.sequencer = sequencerAt(commits.sequencerRanges(), index + 1) ?? state.sequencer;
+    return state;
+  }
+}
+
+/** Who sequenced index `index`, from the hand-overs that took effect. */
+function sequencerAt(ranges: readonly { from: number; sequencer: string }[], index: number): SpaceState["sequencer"] {
+  let who: string | undefined;
+  for (const range of ranges) if (range.from <= index) who = range.sequencer;
+  return who as SpaceState["sequencer"];
 }

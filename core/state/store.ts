@@ -21,7 +21,13 @@ export const STATE_SCHEMA_VERSION = 1;
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS state_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS state_rows (kind TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (kind, key))`,
+  // Whole snapshots, about every CHECKPOINT_EVERY commits: replay at index i folds from the
+  // checkpoint at or below i, so it costs O(CHECKPOINT_EVERY), not O(i).
+  `CREATE TABLE IF NOT EXISTS state_checkpoints (idx INTEGER PRIMARY KEY, json TEXT NOT NULL)`,
 ];
+
+/** Commits between two stored snapshots of the whole committed state. */
+export const CHECKPOINT_EVERY = 1000;
 
 /** The maps of a SpaceState, by the kind name they are stored under. */
 const KINDS = ["members", "work", "approvals", "policies", "artifacts", "branches", "savedViews", "grants", "revoked", "invites"] as const;
@@ -79,6 +85,21 @@ function tracked(state: SpaceState): SpaceState {
   return out as unknown as SpaceState;
 }
 
+type Snapshot = Record<string, unknown>;
+
+/** A whole state as JSON: scalars as they are, maps as entry lists. */
+function snapshotOf(state: SpaceState): Snapshot {
+  const out: Snapshot = { ...state };
+  for (const kind of KINDS) out[kind] = [...(state as unknown as Record<Kind, Map<string, unknown>>)[kind].entries()];
+  return out;
+}
+
+function fromSnapshot(snapshot: Snapshot): SpaceState {
+  const state = { ...emptyState(), ...snapshot } as Record<string, unknown>;
+  for (const kind of KINDS) state[kind] = new Map(snapshot[kind] as [string, unknown][]);
+  return state as unknown as SpaceState;
+}
+
 export class StateStore {
   constructor(private readonly sql: SqlStorage) {
     for (const statement of STATEMENTS) sql.exec(statement);
@@ -100,6 +121,22 @@ export class StateStore {
   /** A fresh, empty, tracked state (after the commit order itself was rewritten). */
   empty(): StoredState {
     return { state: tracked(emptyState()), index: 0, tip: null, scanned: 0 };
+  }
+
+  /** Stores a whole snapshot of `state` at `index` (replay starts from these). */
+  checkpoint(state: SpaceState, index: number): void {
+    this.sql.exec(`INSERT OR REPLACE INTO state_checkpoints (idx, json) VALUES (?, ?)`, index, JSON.stringify(snapshotOf(state)));
+  }
+
+  /** The newest snapshot at or below `index` (the empty state at 0 when there is none). */
+  checkpointAtOrBelow(index: number): { state: SpaceState; index: number } {
+    const row = this.sql.exec<{ idx: number; json: string }>(`SELECT idx, json FROM state_checkpoints WHERE idx <= ? ORDER BY idx DESC LIMIT 1`, index)[0];
+    return row === undefined ? { state: emptyState(), index: 0 } : { state: fromSnapshot(JSON.parse(row.json) as Snapshot), index: Number(row.idx) };
+  }
+
+  /** Forgets snapshots above `index` (the commit order past it was rewritten). */
+  dropCheckpointsAbove(index: number): void {
+    this.sql.exec(`DELETE FROM state_checkpoints WHERE idx > ?`, index);
   }
 
   /** Writes what changed since the last save, and the index, in one transaction. */

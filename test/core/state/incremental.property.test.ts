@@ -14,7 +14,8 @@ import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { LogReplica } from "../../../core/log/replica.js";
 import { Sequencer } from "../../../core/log/sequencer.js";
 import { buildView, viewSnapshot, type SpaceView } from "../../../core/views/build.js";
-import type { SpaceState } from "../../../core/views/state.js";
+import { applyEnvelope, type SpaceState } from "../../../core/views/state.js";
+import { CHECKPOINT_EVERY, StateStore } from "../../../core/state/store.js";
 import { keys, seed, signRaw, SPACE, T0 } from "../log/fixtures.js";
 
 type Step = { who: number; kind: number; pick: number; commit: boolean };
@@ -44,7 +45,9 @@ async function history(steps: Step[]) {
   await replica.append(alice, "member.added", { member: bob.did, role: "human", domains: ["ops"] }, at());
   await replica.append(alice, "member.added", { member: carol.did, role: "agent", domains: ["infra"] }, at());
   let sequencerKey = edge;
-  let sequencer = new Sequencer(replica, sequencerKey);
+  // Snapshots every 4 commits, so replay and wakes cross several of them.
+  const options = { checkpointEvery: 4 };
+  let sequencer = new Sequencer(replica, sequencerKey, options);
   const expiresAt = new Date(T0 + 3_600_000).toISOString();
   const writers = [alice, bob, carol];
   for (const [n, { who, kind, pick, commit }] of steps.entries()) {
@@ -80,7 +83,7 @@ async function history(steps: Step[]) {
         await sequencer.sequence();
         await replica.append(alice, "sequencer.appointed", { sequencer: next.did, fromIndex: replica.commits.frontier + 1 }, at());
         sequencerKey = next;
-        sequencer = new Sequencer(replica, sequencerKey);
+        sequencer = new Sequencer(replica, sequencerKey, options);
         break;
       }
     }
@@ -118,4 +121,36 @@ describe("the stored committed state", () => {
       { numRuns: 25 },
     );
   }, 120_000);
+});
+
+describe("replay from checkpoints", () => {
+  it("the committed state at any commit index equals the fold of the commits up to it", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 20, maxLength: 60 }), fc.nat(), async (steps, pick) => {
+        const { replica, sequencerKey } = await history(steps.map((step) => ({ ...step, commit: true })));
+        const sequencer = new Sequencer(replica, sequencerKey);
+        const frontier = replica.commits.frontier;
+        const index = pick % (frontier + 1);
+        // The reference: a fresh fold of the accepted commits 1..index, from nothing.
+        const reference = new Sequencer(LogReplica.open(new NodeSql(), SPACE), sequencerKey);
+        const naive = reference.committed();
+        for (const entry of replica.commits.committed().slice(0, index)) {
+          if (entry.verdict === "accepted") applyEnvelope(naive, entry.id, replica.get(entry.id)!.envelope);
+        }
+        naive.sequencer = sequencer.committedAtIndex(index).sequencer;
+        expect(snapshotOf(sequencer.committedAtIndex(index))).toEqual(snapshotOf(naive));
+      }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+
+  it("replay starts from the nearest snapshot at or below the index", async () => {
+    const { replica } = await history(Array.from({ length: 30 }, (_, i) => ({ who: i % 3, kind: 3, pick: i, commit: true })));
+    const store = new StateStore(replica.sql);
+    const frontier = replica.commits.frontier;
+    expect(frontier).toBeGreaterThan(20);
+    // One commit per step: a snapshot at least every 4 commits, so none is further back than that.
+    for (let index = 0; index <= frontier; index++) expect(index - store.checkpointAtOrBelow(index).index).toBeLessThan(4 + 3);
+    expect(CHECKPOINT_EVERY).toBe(1000);
+  });
 });
