@@ -20,6 +20,7 @@ import type { Did } from "../identity/did.js";
 import { applyToOwners, membershipChanges } from "../state/membership.js";
 import type { SqlStorage, SqlValue } from "../storage/sql.js";
 import { COMMIT_RELEVANT_TYPES, CommitResolver, type CommitStatus } from "./commits.js";
+import { recheckWriter } from "./schema.js";
 import type { Envelope, EnvelopeOf } from "./envelope.js";
 import type { EnvelopeId } from "./ids.js";
 
@@ -181,6 +182,16 @@ export class SqlCommitIndex {
     this.top += rows.length;
     this.activateAppointments(this.top + 1);
     this.saveMeta();
+    this.forgetRejectedJoiners(rows);
+  }
+
+  /** A join committed rejected lets no one in: its author stops being a writer (core/log/schema.ts). */
+  private forgetRejectedJoiners(rows: readonly CommittedEntry[]): void {
+    const rejected = rows.filter((row) => row.verdict === "rejected").map((row) => row.id);
+    if (rejected.length === 0) return;
+    const joins = this.inChunks(rejected, (chunk) =>
+      this.sql.exec<{ author: string }>(`SELECT author FROM log_envelopes WHERE type = 'member.joined' AND id IN (${chunk.map(() => "?").join(",")})`, ...chunk));
+    for (const { author } of joins) recheckWriter(this.sql, author);
   }
 
   /** An owner's appointment for `index` (lowest id first) hands the role over there, once. */
@@ -229,6 +240,7 @@ export class SqlCommitIndex {
       ranges: [...resolver.sequencerRanges()],
     };
     this.saveMeta();
+    this.forgetRejectedJoiners(committed);
   }
 
   private saveMeta(): void {

@@ -91,6 +91,20 @@ function backfillWriters(sql: SqlStorage): void {
   }
 }
 
+/**
+ * After a `member.joined` was committed *rejected* (an expired, used-up or revoked invite):
+ * its author stays a writer only if some other held envelope, not rejected, names them. So
+ * the holder of a dead invite cannot keep writing into the log.
+ */
+export function recheckWriter(sql: SqlStorage, did: string): void {
+  const rows = sql.exec<{ id: string; author: string; text: string; verdict: string | null }>(
+    `SELECT e.id, e.author, e.text, c.verdict FROM log_envelopes e LEFT JOIN log_commits c ON c.id = e.id
+     WHERE e.type IN ('space.created', 'member.added', 'member.joined', 'sequencer.appointed')`,
+  );
+  const named = rows.some((row) => row.verdict !== "rejected" && writersNamedBy(row.author, JSON.parse(row.text) as Envelope).includes(did));
+  if (!named) sql.exec(`DELETE FROM log_writers WHERE did = ?`, did);
+}
+
 /** The dids a held envelope makes writers. */
 export function writersNamedBy(author: string, envelope: Envelope): string[] {
   switch (envelope.type) {

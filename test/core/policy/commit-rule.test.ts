@@ -13,7 +13,8 @@ import { nextHlc } from "../../../core/log/hlc.js";
 import { inviteProofInput } from "../../../core/log/types/invite.js";
 import { encodeBase64url } from "../../../core/identity/encoding.js";
 import { buildView } from "../../../core/views/build.js";
-import { seed, seededReplica, SPACE } from "../log/fixtures.js";
+import { formatHlc } from "../../../core/log/hlc.js";
+import { seed, seededReplica, signRaw, SPACE } from "../log/fixtures.js";
 
 const HOUR = 3_600_000;
 
@@ -184,5 +185,8 @@ describe("joining by invite", () => {
     await commit();
     expect(verdictOf(replica, afterRevoke.id).reason).toMatch(/revoked/);
     expect(verdictOf(replica, afterExpiry.id).reason).toMatch(/expired/);
+    // A rejected join let no one in: the log's door is shut to its author again.
+    const sneaky = await signRaw(erin!, { type: "channel.message", body: { content: "still here" }, seq: 2, prev: afterRevoke.id, hlc: formatHlc(Date.now() + 1000, 0, erin!.did) });
+    expect(await replica.ingest([sneaky.envelope])).toMatchObject([{ status: "rejected", code: "envelope-not-member" }]);
   });
 });
