@@ -14,6 +14,6 @@ describe("SqlStorage conformance: node:sqlite", () => {
       const sql = new NodeSql(":memory:");
       open.push(sql);
       await testCase.run(sql);
-    });
+    }, testCase.timeoutMs);
   }
 });

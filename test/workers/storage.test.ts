@@ -14,6 +14,6 @@ describe("SqlStorage conformance: Durable Object SQLite", () => {
         state.storage.sql.exec("DROP TABLE IF EXISTS y_updates");
         await testCase.run(new DurableObjectSql(state.storage));
       });
-    });
+    }, testCase.timeoutMs);
   });
 });
