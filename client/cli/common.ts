@@ -65,7 +65,11 @@ export function resolveId(command: string, text: string, candidates: Iterable<st
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 
-/** Everything two replicas must agree on once in step: the comparable state of a copy. */
+/**
+ * Everything two replicas must agree on once in step: the comparable state of a copy. It
+ * folds the whole log on purpose (`commons state` digests the full view, channel and
+ * verdicts included, to compare copies); no other command's path does.
+ */
 export function spaceState(local: LocalSpace) {
   const entries = local.replica.since(0);
   const view = buildView(entries);
@@ -83,6 +87,8 @@ export function spaceState(local: LocalSpace) {
     frontier: local.replica.commits.frontier,
     sequencer: local.replica.commits.nextSequencer ?? null,
     tentative: local.tentative(),
+    // How far this copy is verified, and what the open that printed this checked.
+    verified: { upTo: local.verifiedPoint?.arrival ?? null, open: local.opened.report === null ? null : { mode: local.opened.report.mode, checked: local.opened.report.checked } },
     ids: sha256(entries.map((e) => e.id).sort().join("\n")),
     view: sha256(snapshot),
     doc: { stateVector, notesLength: notes.length, notes: sha256(notes) },

@@ -21,6 +21,7 @@ import { isSpaceId, type SpaceId } from "../../core/ids.js";
 import { chainStart, chainStep } from "../../core/log/audit.js";
 import { LOG_BATCH_ENVELOPES } from "../../core/log/sync-protocol.js";
 import { hasSpace, spaceFile, type Home } from "./home.js";
+import { loadOrCreateIdentity } from "./identity.js";
 import { LocalSpace } from "./local-space.js";
 
 export const BUNDLE_FORMAT = "commons-bundle/1";
@@ -102,6 +103,8 @@ export async function importBundle(home: Home, file: string): Promise<BundleHead
   const space = header.space as SpaceId;
   if (hasSpace(home, space)) throw new CommonsError("already-joined", `"${space}" is already here: move ${spaceFile(home, space)} aside to import this bundle instead.`);
 
+  // The node vouches for the copy it makes with its key (client/node/verified.ts): make one if this home has none.
+  await loadOrCreateIdentity(home);
   const local = await LocalSpace.open(home, space, { create: true });
   try {
     const envelopes = lines.slice(0, header.envelopes).map((line) => (JSON.parse(line) as { envelope?: unknown }).envelope);

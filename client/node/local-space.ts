@@ -51,12 +51,15 @@ export interface OpenAudit {
   yjsChecked: number;
 }
 
-// One identity load per home and process (`spaces` opens every copy at once).
+// One identity load per home and process (`spaces` opens every copy at once); a home
+// without one is asked again next time (an import creates it).
 const identities = new Map<string, ReturnType<typeof loadIdentity>>();
-const identityOf = (home: Home) => {
+const identityOf = async (home: Home) => {
   let found = identities.get(home.identityFile);
   if (found === undefined) identities.set(home.identityFile, (found = loadIdentity(home)));
-  return found;
+  const signer = await found;
+  if (signer === null) identities.delete(home.identityFile);
+  return signer;
 };
 
 export class LocalSpace {

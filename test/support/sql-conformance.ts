@@ -10,6 +10,8 @@ import { MAX_ROW_BYTES, YUpdateStore } from "../../core/yjs/update-store.js";
 
 export interface StorageCase {
   name: string;
+  /** For heavy cases: their own time limit, never the runner's default. */
+  timeoutMs?: number;
   run(sql: SqlStorage): void | Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export const storageCases: StorageCase[] = [
   },
   {
     name: "10,000 stored updates load, and compact into chunks of at most 2 MB",
+    timeoutMs: 120_000,
     run(sql) {
       // ~1 KiB each: 10 MiB of history, so compaction must produce several chunks.
       const { updates, text } = makeUpdates(10_000, 1024);
@@ -101,6 +104,23 @@ export const storageCases: StorageCase[] = [
       expect(rows.length).toBe(10);
       for (const row of rows) expect(row.updates).toBe(100);
       expect(reload(store)).toBe(text);
+    },
+  },
+  {
+    name: "a merge keeps its run's last seq: a reader following seqs past the last it saw finds the rows it had not seen",
+    run(sql) {
+      const { updates, text } = makeUpdates(300, 10);
+      const store = new YUpdateStore(sql);
+      for (const u of updates.slice(0, 200)) store.append(u);
+      // A reader (the node's daemon) has applied rows up to 150 when someone compacts.
+      const reader = new Y.Doc();
+      const seen = store.rows().filter((r) => r.seq <= 150);
+      for (const row of seen) Y.applyUpdate(reader, row.data);
+      store.compact();
+      for (const u of updates.slice(200)) store.append(u);
+      for (const row of store.rows().filter((r) => r.seq > 150)) Y.applyUpdate(reader, row.data);
+      expect(reader.getArray<string>("body").toArray().join("")).toBe(text);
+      expect(store.rows().map((r) => r.seq)).toEqual([200, ...Array.from({ length: 100 }, (_, i) => 201 + i)]);
     },
   },
   {
