@@ -136,10 +136,21 @@ describe("opening a local copy", () => {
     }
   });
 
-  it("an old row removed: the count up to the point changed, so the open audits everything and refuses", async () => {
+  it("a rolled-back copy (its newest rows removed): the row at the point is gone, so the open audits everything and refuses", async () => {
+    (await LocalSpace.open(home, copy.space, { lock: false })).close();
+    tamper(`DELETE FROM log_envelopes WHERE arrival >= 40`);
+    await expect(LocalSpace.open(home, copy.space, { lock: false })).rejects.toMatchObject({ code: "local-copy-corrupt", message: /audit-prefix-mismatch|audit-tips-mismatch|audit-heads-mismatch/ });
+  });
+
+  it("an old row removed below the point: the open does not look (docs/CLI.md); audit() finds it", async () => {
     (await LocalSpace.open(home, copy.space, { lock: false })).close();
     tamper(`DELETE FROM log_envelopes WHERE arrival = 10`);
-    await expect(LocalSpace.open(home, copy.space, { lock: false })).rejects.toMatchObject({ code: "local-copy-corrupt", message: /audit-chain-broken/ });
+    const local = await LocalSpace.open(home, copy.space, { lock: false });
+    try {
+      await expect(local.audit()).rejects.toMatchObject({ code: "local-copy-corrupt", message: /audit-chain-broken/ });
+    } finally {
+      local.close();
+    }
   });
 });
 
