@@ -6,6 +6,8 @@
  *
  * The daemon does not hold the spaces' write locks between operations, so `commons post`
  * and friends keep working while it runs; it takes the lock around each write of its own.
+ * Every connection attempt carries a fresh self-issued token (client/node/remote.ts
+ * doorToken), so a reconnect an hour later, or after a membership change, still gets in.
  */
 import ReconnectingWebSocket from "partysocket/ws";
 import * as decoding from "lib0/decoding";
@@ -14,9 +16,10 @@ import type { SpaceId } from "../../core/ids.js";
 import { LogSyncClient } from "../../core/log/sync-client.js";
 import { MessageType } from "../../core/yjs/frames.js";
 import { lockFile, type Home } from "./home.js";
+import { requireIdentity } from "./identity.js";
 import { LocalSpace, FROM_STORE } from "./local-space.js";
 import { acquireLock } from "./lock.js";
-import { parseSpaceUrl } from "./remote.js";
+import { doorToken, parseSpaceUrl, withToken } from "./remote.js";
 import { YjsLink } from "./yjs-link.js";
 
 export interface DaemonLink {
@@ -42,7 +45,10 @@ export async function connectSpace(home: Home, space: SpaceId, report: (line: st
     }
   };
   const url = parseSpaceUrl(`${edge}/s/${space}`).ws;
-  const ws = new ReconnectingWebSocket(url, [], { WebSocket: globalThis.WebSocket, minReconnectionDelay: 250, maxReconnectionDelay: 10_000, reconnectionDelayGrowFactor: 1.6, connectionTimeout: 4_000 });
+  const signer = await requireIdentity(home);
+  // Asked before every attempt; an edge that is down fails this too, and the backoff goes on.
+  const connectUrl = async () => withToken(url, await doorToken(signer, edge, space));
+  const ws = new ReconnectingWebSocket(connectUrl, [], { WebSocket: globalThis.WebSocket, minReconnectionDelay: 250, maxReconnectionDelay: 10_000, reconnectionDelayGrowFactor: 1.6, connectionTimeout: 4_000 });
   ws.binaryType = "arraybuffer";
   const doc = local.ydoc();
   const send = (frame: Uint8Array) => ws.send(frame as Uint8Array<ArrayBuffer>);

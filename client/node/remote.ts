@@ -1,10 +1,13 @@
 /**
  * Where a space lives remotely: parsing space URLs (`http://127.0.0.1:8787/s/incident-42`,
- * or ws://, or a `commons serve` peer) and asking a replica for its log state over HTTP.
+ * or ws://, or a `commons serve` peer), asking a replica for its log state over HTTP, and
+ * the credentials its door asks for (docs/PROTOCOL.md, "Who is connecting").
  * An unreachable remote is `offline`, a normal condition for a local node, not a crash.
  */
+import { issueCapability } from "../../core/auth/capability.js";
 import { CommonsError } from "../../core/errors.js";
 import type { Did } from "../../core/identity/did.js";
+import type { Signer } from "../../core/identity/signer.js";
 import { parseSpaceId, type SpaceId } from "../../core/ids.js";
 import type { EnvelopeId, VersionVector } from "../../core/log/ids.js";
 
@@ -16,14 +19,22 @@ export interface SpaceUrl {
   ws: string;
 }
 
+/**
+ * `GET /s/:space/log/state`. Everyone gets `space`, `exists`, `sequencer` and `epoch` (what a
+ * newcomer needs for its genesis or first token); the rest only a connection that may read.
+ */
 export interface RemoteState {
   space: string;
+  /** A genesis is held there. */
+  exists: boolean;
   sequencer: Did | null;
-  activeSequencer: Did | null;
-  vv: VersionVector;
-  heads: EnvelopeId[];
-  count: number;
-  frontier: number;
+  /** The remote's committed membership epoch: what a token for its door must carry. */
+  epoch: number;
+  activeSequencer?: Did | null;
+  vv?: VersionVector;
+  heads?: EnvelopeId[];
+  count?: number;
+  frontier?: number;
 }
 
 const EXAMPLE = "http://127.0.0.1:8787/s/incident-42";
@@ -55,17 +66,61 @@ export function parseRemote(text: string): { space: SpaceId | null; http: string
   return { space, http: `${pair[0]}//${url.host}${prefix}`, wsBase: `${pair[1]}//${url.host}${prefix}` };
 }
 
-/** `GET /s/:space/log/state`; throws `offline` (exit 3) when the remote cannot be reached. */
-export async function fetchState(http: string, space: SpaceId, timeoutMs = 5_000): Promise<RemoteState> {
+/** `GET /s/:space/log/state` (with `token`, the full state for a reader); throws `offline` (exit 3) when the remote cannot be reached. */
+export async function fetchState(http: string, space: SpaceId, timeoutMs = 5_000, token?: string): Promise<RemoteState> {
   const url = `${http}/s/${space}/log/state`;
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), ...(token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } }) });
   } catch {
     throw offline(http);
   }
-  if (!res.ok) throw new CommonsError("remote-error", `${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  if (!res.ok) throw await remoteError(res, url);
   return (await res.json()) as RemoteState;
+}
+
+/**
+ * A self-issued capability token for this node's key, to show the remote's door who is
+ * connecting. It carries the remote's committed epoch (asked over HTTP, no token needed):
+ * valid there whenever this key is a member there, even for a newcomer whose copy is empty
+ * or a member whose membership changed while its copy was away.
+ */
+export async function doorToken(signer: Signer, http: string, space: SpaceId): Promise<string> {
+  const { epoch } = await fetchState(http, space);
+  return issueCapability(signer, { sub: signer.did, space, tools: ["*"], tier: 4, epoch });
+}
+
+/** The socket URL with the door's token (`?token=`: what every WebSocket client can send). */
+export function withToken(wsUrl: string, token: string): string {
+  const url = new URL(wsUrl);
+  url.searchParams.set("token", token);
+  return url.toString();
+}
+
+/**
+ * Why a remote refused: its door answers a socket's upgrade with the same JSON error as an
+ * HTTP read, but a WebSocket client cannot see it; this reads it over HTTP, with the token.
+ */
+export async function refusalOf(http: string, space: SpaceId, token: string | null): Promise<CommonsError | null> {
+  let res: Response;
+  try {
+    res = await fetch(`${http}/s/${space}/log?limit=1`, { signal: AbortSignal.timeout(5_000), ...(token === null ? {} : { headers: { Authorization: `Bearer ${token}` } }) });
+  } catch {
+    return null;
+  }
+  return res.ok ? null : remoteError(res, `${http}/s/${space}`);
+}
+
+/** A remote's error answer as a CommonsError: its own code and message when it sent one. */
+async function remoteError(res: Response, url: string): Promise<CommonsError> {
+  const text = await res.text();
+  try {
+    const { error } = JSON.parse(text) as { error: { code: string; message: string } };
+    if (typeof error.code === "string" && typeof error.message === "string") return new CommonsError(error.code, `${url}: ${error.message}`, { status: res.status });
+  } catch {
+    // Not a Commons error body: report the status and the start of the text below.
+  }
+  return new CommonsError("remote-error", `${url} answered ${res.status}: ${text.slice(0, 200)}`);
 }
 
 export function offline(remote: string, tentative?: number): CommonsError {

@@ -8,6 +8,11 @@
  * The log room gets a Sequencer only when this node is the space's appointed sequencer;
  * otherwise it relays and stores, and commits wait for the real sequencer.
  * A space is opened on its first connection and held (with its write lock) until stop.
+ *
+ * The door is the edge's (core/space/door.ts), decided by this node's committed state: a
+ * peer authenticates with a capability token (`?token=` or `Authorization: Bearer`), a
+ * refused socket gets its HTTP 401/403 before any upgrade, and open sockets' rights follow
+ * membership changes.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -18,17 +23,25 @@ import type { Signer } from "../../core/identity/signer.js";
 import { isSpaceId, type SpaceId } from "../../core/ids.js";
 import { parseLogPost, parseLogQuery } from "../../core/log/http.js";
 import { Sequencer } from "../../core/log/sequencer.js";
+import { ACCESS_REVOKED, admit, credentialsOf, requireRead, rightsOf, RightsWatch, withoutCredentials, type Access } from "../../core/space/door.js";
 import { LogRoom } from "../../core/space/log-room.js";
 import { routeFrame, type SocketPeer } from "../../core/space/space-socket.js";
 import { YjsRoom, type OwnedAwareness } from "../../core/space/yjs-room.js";
 import { hasSpace, type Home } from "./home.js";
 import { LocalSpace } from "./local-space.js";
 
+type ServedPeer = SocketPeer & { access: Access; awareness: OwnedAwareness; setLive(live: boolean): void };
+
 interface Hosted {
+  space: SpaceId;
   local: LocalSpace;
   yjs: YjsRoom;
   log: LogRoom;
-  peers: Map<string, SocketPeer & { awareness: OwnedAwareness; setLive(live: boolean): void }>;
+  /** This node's committed state, kept incrementally (also when another key sequences). */
+  committed: Sequencer;
+  peers: Map<string, ServedPeer>;
+  /** Brings the peers' rights in step with the committed membership; closes those that may no longer read. */
+  recheck(): void;
 }
 
 export interface Served {
@@ -55,11 +68,21 @@ export async function serveSpaces(home: Home, signer: Signer, options: { port: n
       socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
       return;
     }
-    // Open the room first: frames sent right after the handshake must find their handler.
+    // Open the room and ask the door first: frames sent right after the handshake must find
+    // their handler, and a refused peer gets its HTTP error, never a socket.
     room(space).then(
-      (h) => wss.handleUpgrade(req, socket, head, (ws) => attach(h, ws, req)),
-      () => socket.end("HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n"),
-    );
+      async (h) => {
+        try {
+          const access = await admitRequest(h, req);
+          requireRead(access, space);
+          wss.handleUpgrade(req, socket, head, (ws) => attach(h, ws, access));
+        } catch (error) {
+          if (!isCommonsError(error)) throw error;
+          const body = JSON.stringify(error.toJSON());
+          socket.end(`HTTP/1.1 ${error.status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+        }
+      },
+    ).catch(() => socket.end("HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n"));
   });
   await new Promise<void>((resolve) => http.listen(options.port, options.host, resolve));
   return {
@@ -81,20 +104,52 @@ function spaceOf(url: string): SpaceId | null {
 async function openRoom(home: Home, signer: Signer, space: SpaceId): Promise<Hosted> {
   const local = await LocalSpace.open(home, space, { lock: true });
   const peers: Hosted["peers"] = new Map();
-  const yjs = new YjsRoom(local.ystore, { peers: () => peers.values(), rememberAwareness: (peer, owned) => void (peers.get(peer.id)!.awareness = owned) });
+  // The committed state's keeper; it signs receipts only when this node is the sequencer.
+  const committed = new Sequencer(local.replica, signer);
+  const watch = new RightsWatch();
+  const recheck = () => {
+    for (const [peer, rights] of watch.changes(local.replica.commits.frontier, () => committed.committed(), peers.values(), (p) => p.access)) {
+      peer.access = { ...peer.access, ...rights };
+      if (!rights.read) peer.close(ACCESS_REVOKED.closeCode, ACCESS_REVOKED.code);
+    }
+  };
+  // Every fan-out first brings rights up to date, as at the edge.
+  const readers = () => (recheck(), peers.values());
+  const yjs = new YjsRoom(local.ystore, {
+    peers: readers,
+    rememberAwareness: (peer, owned) => void (peers.get(peer.id)!.awareness = owned),
+    member: (did) => committed.committed().members.get(did),
+  });
   yjs.load();
-  const sequencer = local.replica.commits.nextSequencer === signer.did ? new Sequencer(local.replica, signer) : null;
-  const log = new LogRoom(local.replica, sequencer, { peers: () => peers.values(), setLive: (peer, live) => peers.get(peer.id)?.setLive(live) });
+  const sequencer = local.replica.commits.nextSequencer === signer.did ? committed : null;
+  const log = new LogRoom(local.replica, sequencer, { peers: readers, setLive: (peer, live) => peers.get(peer.id)?.setLive(live) });
   if (sequencer !== null) await log.commitPending();
-  return { local, yjs, log, peers };
+  return { space, local, yjs, log, committed, peers, recheck };
 }
 
-function attach(h: Hosted, ws: WebSocket, req: IncomingMessage): void {
-  const readOnly = new URL(req.url ?? "/", "http://x").searchParams.get("role") === "observer";
+function admitRequest(h: Hosted, req: IncomingMessage): Promise<Access> {
+  const credentials = credentialsOf(new URL(req.url ?? "/", "http://node"), req.headers.authorization);
+  return admit(credentials, { space: h.space, state: h.committed.committed(), now: Date.now() });
+}
+
+function attach(h: Hosted, ws: WebSocket, admitted: Access): void {
   let live = false;
-  const peer = {
+  const peer: ServedPeer = {
     id: randomUUID(),
-    readOnly,
+    // Rights again from the state now: a commit may have landed while the token was verified.
+    access: { ...admitted, ...rightsOf(h.committed.committed(), admitted.did, admitted.observing) },
+    get did() {
+      return peer.access.did;
+    },
+    get readable() {
+      return peer.access.read;
+    },
+    get writable() {
+      return peer.access.write;
+    },
+    get observing() {
+      return peer.access.observing;
+    },
     get live() {
       return live;
     },
@@ -111,7 +166,7 @@ function attach(h: Hosted, ws: WebSocket, req: IncomingMessage): void {
   let queue: Promise<void> = Promise.resolve();
   ws.on("message", (data: Buffer, isBinary: boolean) => {
     const frame = isBinary ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data.toString("utf8");
-    queue = queue.then(() => routeFrame(peer, frame, h.yjs, h.log)).catch(() => ws.close(1011, "internal"));
+    queue = queue.then(() => (h.recheck(), routeFrame(peer, frame, h.yjs, h.log))).catch(() => ws.close(1011, "internal"));
   });
   ws.on("close", () => {
     h.peers.delete(peer.id);
@@ -128,12 +183,20 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, room: (spac
   const match = /^\/s\/([^/]+)\/(log|log\/state)$/.exec(url.pathname);
   const space = match ? spaceOf(`/s/${match[1]}`) : null;
   if (match === null || space === null) throw new CommonsError("not-found", `no route ${req.method} ${url.pathname} on this node`, { status: 404 });
-  const { log } = await room(space);
-  if (match[2] === "log/state") {
-    const r = log.replica;
-    return json(200, { space, sequencer: log.sequencer?.did ?? null, activeSequencer: r.commits.nextSequencer ?? null, vv: r.versionVector(), heads: r.heads(), count: r.count(), frontier: r.commits.frontier });
+  const h = await room(space);
+  const { log } = h;
+  if (req.method === "GET") {
+    const access = await admitRequest(h, req);
+    if (match[2] === "log/state") {
+      const r = log.replica;
+      const door = { space, exists: r.commits.nextSequencer !== undefined, sequencer: log.sequencer?.did ?? null, epoch: h.committed.committed().epoch };
+      if (!access.read) return json(200, door);
+      return json(200, { ...door, activeSequencer: r.commits.nextSequencer ?? null, vv: r.versionVector(), heads: r.heads(), count: r.count(), frontier: r.commits.frontier });
+    }
+    requireRead(access, space);
+    return json(200, log.replica.query(parseLogQuery(withoutCredentials(url.searchParams))));
   }
-  if (req.method === "GET") return json(200, log.replica.query(parseLogQuery(url.searchParams)));
+  // POST is open to anyone, as at the edge: envelopes authenticate themselves.
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return json(200, { results: await log.submit(parseLogPost(Buffer.concat(chunks).toString("utf8"))) });

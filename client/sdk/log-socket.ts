@@ -1,7 +1,9 @@
 /**
  * Opens a space's socket for its signed log: a standard WebSocket (browsers, Node ≥ 22,
  * workerd) driving a LogSyncClient against a local LogReplica. The Yjs frames the space
- * also sends on this socket are handed to `onYjsFrame` (or ignored).
+ * also sends on this socket are handed to `onYjsFrame` (or ignored). A private space's door
+ * wants a capability token: `token` rides as `?token=` (the one credential every WebSocket
+ * client can send; docs/PROTOCOL.md).
  */
 import { MessageType } from "../../core/yjs/frames.js";
 import * as decoding from "lib0/decoding";
@@ -21,6 +23,8 @@ export interface LogSocket {
 }
 
 export interface LogSocketOptions {
+  /** A capability token whose subject is who connects (e.g. self-issued: `commons token <space>`). */
+  token?: string;
   live?: boolean;
   events?: LogSyncEvents;
   onYjsFrame?: (frame: Uint8Array) => void;
@@ -28,7 +32,9 @@ export interface LogSocketOptions {
 
 /** `url` is the space's socket URL, e.g. `ws://127.0.0.1:8787/s/incident-42`. */
 export function openLogSocket(url: string, replica: LogReplica, options: LogSocketOptions = {}): Promise<LogSocket> {
-  const ws = new WebSocket(url);
+  const target = new URL(url);
+  if (options.token !== undefined) target.searchParams.set("token", options.token);
+  const ws = new WebSocket(target);
   ws.binaryType = "arraybuffer";
   const waiters = new Set<() => void>();
   const sync = new LogSyncClient(replica, (frame) => ws.send(frame), {

@@ -3,6 +3,11 @@
  * transport (the SpaceDO and the local node's `serve` both wire into it). Ingests are
  * serialized — verify, append, sequence, fan out — so a batch never races another batch's
  * chain checks, and a catch-up never interleaves with an ingest.
+ *
+ * Rights (core/space/door.ts): catch-up and live pushes go only to peers that may read.
+ * A push is open to every connection, as `POST /log` is — envelopes authenticate
+ * themselves, the ingest door refuses strangers' and the commit rule judges the rest —
+ * except one that chose to observe (`?role=observer`).
  */
 import { advance, batches, decodeLogClientMessage, encodeLogMessage, LOG_BATCH_ENVELOPES, type LogServerMessage } from "../log/sync-protocol.js";
 import type { Signer } from "../identity/signer.js";
@@ -13,7 +18,10 @@ import type { BodyOf, EnvelopeType } from "../log/types/index.js";
 
 export interface LogPeer {
   readonly id: string;
-  readonly readOnly: boolean;
+  /** May receive the log (the door's read right). */
+  readonly readable: boolean;
+  /** Opened with `?role=observer`: it asked not to write, so its pushes are refused. */
+  readonly observing: boolean;
   /** Whether this peer asked for live pushes (remembered across hibernation by the host). */
   readonly live: boolean;
   send(frame: Uint8Array): void;
@@ -74,12 +82,16 @@ export class LogRoom {
     }
     const message = decoded.message;
     if (message.t === "log.hello") {
+      if (!peer.readable) {
+        send(peer, { t: "log.error", code: "not-readable", message: "this connection may not read the space's log: connect with a member's ?token=" });
+        return Promise.resolve();
+      }
       return this.serialized(() => {
         this.host.setLive(peer, message.live);
         this.catchUp(peer, message.vv);
       });
     }
-    if (peer.readOnly) {
+    if (peer.observing) {
       send(peer, { t: "log.error", code: "read-only", message: "read-only: this connection observes the space and cannot write; reconnect without ?role=observer" });
       return Promise.resolve();
     }
@@ -139,7 +151,7 @@ export class LogRoom {
 
   private fanOut(ids: readonly EnvelopeId[], exceptPeerId: string | null): void {
     if (ids.length === 0) return;
-    const targets = [...this.host.peers()].filter((peer) => peer.live && peer.id !== exceptPeerId);
+    const targets = [...this.host.peers()].filter((peer) => peer.live && peer.readable && peer.id !== exceptPeerId);
     // Nobody is listening live (an HTTP-only writer, say): do not read back what no one gets.
     if (targets.length === 0) return;
     const envelopes = ids.flatMap((id) => {

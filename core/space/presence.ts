@@ -1,9 +1,10 @@
 /**
  * Presence: who is in a space, in which mode, looking at what. Presence rides on Yjs
  * awareness, so stock clients keep working: an awareness state is any JSON object, and
- * the presence fields below are validated when present. A state with a full presence
- * (`id`, `name`, `kind`, `mode`) is listed by "who is here"; other states (a stock editor's
- * cursor, say) count as anonymous connections.
+ * the presence fields below are validated when present. Presence is bound to identity
+ * (core/space/yjs-room.ts enforces it): a state's `id` must be its connection's verified
+ * did, and "who is here" lists verified members only, named by the membership; other
+ * states (a stock editor's cursor, say) count as anonymous.
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
@@ -36,6 +37,12 @@ const AwarenessState = z
 
 /** Largest awareness state accepted, as JSON text: presence is a note, not a document. */
 export const MAX_AWARENESS_STATE_BYTES = 4096;
+
+/**
+ * Most awareness client ids one connection may own: a few tabs' worth of one provider. It
+ * bounds what one socket adds to "who is here" and to every peer's awareness.
+ */
+export const MAX_OWNED_CLIENTS = 4;
 
 export interface AwarenessEntry {
   clientId: number;
@@ -106,25 +113,51 @@ export interface PresentParticipant extends Presence {
 }
 
 export interface PresenceSummary {
+  /** Verified members who published a presence (`id` and `mode`), sorted by name. */
   participants: PresentParticipant[];
-  /** Connected awareness clients without a full presence (stock editors, cursors only). */
+  /** Other awareness states: stock editors' cursors, states without `id`, non-members' states. */
   anonymous: number;
   modes: Record<z.infer<typeof PresenceMode>, number>;
 }
 
-/** Folds awareness states into "who is here, in which mode"; sorted for stable output. */
-export function summarizePresence(states: Iterable<[number, Record<string, unknown>]>): PresenceSummary {
+/** The committed member behind a verified did: what "who is here" shows, not what the client said. */
+export interface PresenceMember {
+  role: string;
+  name?: string | undefined;
+}
+
+/** One awareness state with the verified did of the connection that owns it (null: nobody verified). */
+export interface OwnedState {
+  clientId: number;
+  state: Record<string, unknown>;
+  did: string | null;
+  /** The committed membership of `did`, if it is a member. */
+  member: PresenceMember | undefined;
+}
+
+/**
+ * Folds awareness states into "who is here, in which mode"; sorted for stable output. A state
+ * is a participant only when its connection's verified did is a committed member and the
+ * state names that did as `id` and a `mode`. `name` and `kind` come from the membership (the
+ * member's name in the log, else its did; kind "agent" for the agent role, else "human"):
+ * a client can say where it looks and how present it is, never who it is.
+ */
+export function summarizePresence(states: Iterable<OwnedState>): PresenceSummary {
   const participants: PresentParticipant[] = [];
   let anonymous = 0;
   const modes = { active: 0, monitoring: 0, away: 0 };
-  for (const [clientId, state] of states) {
-    const presence = Presence.safeParse(state);
-    if (!presence.success) {
+  for (const { clientId, state, did, member } of states) {
+    const mode = PresenceMode.safeParse(state.mode);
+    if (did === null || member === undefined || state.id !== did || !mode.success) {
       anonymous++;
       continue;
     }
-    participants.push({ clientId, ...presence.data });
-    modes[presence.data.mode]++;
+    const focus = Presence.shape.focus.safeParse(state.focus);
+    participants.push({
+      clientId, id: did, name: (member.name ?? did).slice(0, 128), kind: member.role === "agent" ? "agent" : "human", mode: mode.data,
+      ...(focus.success && focus.data !== undefined ? { focus: focus.data } : {}),
+    });
+    modes[mode.data]++;
   }
   participants.sort((a, b) => a.name.localeCompare(b.name) || a.clientId - b.clientId);
   return { participants, anonymous, modes };

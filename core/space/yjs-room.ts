@@ -7,12 +7,16 @@
  * - every frame is decoded strictly before anything is applied (core/yjs/frames.ts);
  *   a malformed frame closes that socket with a documented close code, nobody else notices;
  * - an update is appended to durable storage before it is broadcast to anyone;
- * - read-only (observer) peers may sync and show presence but not write;
- * - a peer may set or remove only the awareness client ids it owns (first come, first
- *   owned); its states go when it closes.
+ * - the door's rights (core/space/door.ts, kept current by the host): the document and
+ *   presence go only to peers that may read; an update from a peer that may not write
+ *   changes nothing and is answered with permission-denied;
+ * - presence is bound to identity: an anonymous peer publishes none; a state that names an
+ *   `id` names the peer's verified did; a peer owns at most MAX_OWNED_CLIENTS client ids
+ *   and may set or remove only those (first come, first owned); its states go when it closes.
  */
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
+import type { Did } from "../identity/did.js";
 import {
   type ClientFrame,
   encodeAwareness,
@@ -22,14 +26,19 @@ import {
   encodeUpdate,
 } from "../yjs/frames.js";
 import type { YUpdateStore } from "../yjs/update-store.js";
-import { decodeAwarenessUpdate, encodeAwarenessEntries, summarizePresence, type PresenceSummary } from "./presence.js";
+import { decodeAwarenessUpdate, encodeAwarenessEntries, MAX_OWNED_CLIENTS, summarizePresence, type PresenceMember, type PresenceSummary } from "./presence.js";
 
 /** The awareness states a peer owns, kept by the transport so they survive hibernation. */
 export type OwnedAwareness = Record<string, { clock: number; state: Record<string, unknown> }>;
 
 export interface RoomPeer {
   readonly id: string;
-  readonly readOnly: boolean;
+  /** The connection's verified did:key, or null when anonymous: what its presence may name. */
+  readonly did: Did | null;
+  /** May receive the document and presence (the door's read right). */
+  readonly readable: boolean;
+  /** May change the document (the door's write right). */
+  readonly writable: boolean;
   send(frame: Uint8Array): void;
   close(code: number, reason: string): void;
   /** What this peer owns, as last remembered by `RoomHost.rememberAwareness`. */
@@ -40,6 +49,8 @@ export interface RoomHost {
   /** Every open peer, including ones restored after hibernation. */
   peers(): Iterable<RoomPeer>;
   rememberAwareness(peer: RoomPeer, owned: OwnedAwareness): void;
+  /** The committed member behind a verified did (for "who is here"), or undefined for a non-member. */
+  member(did: Did): PresenceMember | undefined;
 }
 
 export interface RoomOptions {
@@ -67,8 +78,11 @@ const MAX_PENDING_UPDATES = 500;
 
 /** Why a frame was refused without closing the socket (sent as y-protocols permission-denied). */
 export const Refusal = {
-  readOnly: "read-only: this connection observes the space and cannot write; reconnect without ?role=observer to edit",
+  readOnly: "read-only: this connection may read the document but not change it (it observes with ?role=observer, or is not a writing member: connect with a member's ?token=)",
   awarenessNotYours: "awareness-not-yours: a connection may only set the awareness of client ids it owns",
+  presenceAnonymous: "presence-anonymous: an anonymous connection publishes no presence; connect with ?token=<capability token> (`commons token <space>`)",
+  presenceNotYours: "presence-not-yours: an awareness state's id must be this connection's verified did",
+  presenceTooMany: `presence-too-many: a connection may own at most ${MAX_OWNED_CLIENTS} awareness client ids`,
 } as const;
 
 const mergeAll = (updates: Uint8Array[]) => (updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
@@ -79,8 +93,8 @@ const isEmptyUpdate = (u: Uint8Array) => u.byteLength === 2 && u[0] === 0 && u[1
 export class YjsRoom {
   readonly doc = new Y.Doc({ gc: true });
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
-  /** clientId → id of the peer that owns it. */
-  private readonly owners = new Map<number, string>();
+  /** clientId → the peer that owns it, and that peer's verified did. */
+  private readonly owners = new Map<number, { peer: string; did: Did | null }>();
   private readonly schedule: RoomOptions["schedule"];
   private readonly quietMs: number;
   private readonly now: () => number;
@@ -128,7 +142,7 @@ export class YjsRoom {
     const restored: Array<{ clientId: number; clock: number; state: unknown }> = [];
     for (const peer of this.host.peers()) {
       for (const [id, entry] of Object.entries(peer.ownedAwareness())) {
-        this.owners.set(Number(id), peer.id);
+        this.owners.set(Number(id), { peer: peer.id, did: peer.did });
         restored.push({ clientId: Number(id), clock: entry.clock, state: entry.state });
       }
     }
@@ -136,6 +150,7 @@ export class YjsRoom {
   }
 
   onOpen(peer: RoomPeer): void {
+    if (!peer.readable) return;
     peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     const clients = [...this.awareness.getStates().keys()];
     if (clients.length > 0) peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)));
@@ -143,6 +158,8 @@ export class YjsRoom {
 
   /** Handles one decoded y-protocols frame (core/space/space-socket.ts decodes and routes). */
   onFrame(peer: RoomPeer, frame: Exclude<ClientFrame, { kind: "log" }>): void {
+    // A peer without the read right is being closed by its host: it gets nothing more.
+    if (!peer.readable) return;
     switch (frame.kind) {
       case "sync-step1": {
         // Never hand out state that is not stored yet.
@@ -168,7 +185,7 @@ export class YjsRoom {
   }
 
   onClose(peer: RoomPeer): void {
-    const owned = [...this.owners].filter(([, owner]) => owner === peer.id).map(([clientId]) => clientId);
+    const owned = [...this.owners].filter(([, owner]) => owner.peer === peer.id).map(([clientId]) => clientId);
     for (const clientId of owned) this.owners.delete(clientId);
     const present = owned.filter((id) => this.awareness.getStates().has(id));
     if (present.length === 0) return;
@@ -176,12 +193,17 @@ export class YjsRoom {
     this.broadcast(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, present)), peer.id);
   }
 
+  /** Who is here: verified members' presence, named by the committed membership (core/space/presence.ts). */
   presence(): PresenceSummary {
-    return summarizePresence(this.awareness.getStates() as Map<number, Record<string, unknown>>);
+    const states = [...(this.awareness.getStates() as Map<number, Record<string, unknown>>)].map(([clientId, state]) => {
+      const did = this.owners.get(clientId)?.did ?? null;
+      return { clientId, state, did, member: did === null ? undefined : this.host.member(did) };
+    });
+    return summarizePresence(states);
   }
 
   private applyUpdate(peer: RoomPeer, update: Uint8Array): void {
-    if (peer.readOnly) {
+    if (!peer.writable) {
       if (!isEmptyUpdate(update)) peer.send(encodePermissionDenied(Refusal.readOnly));
       return;
     }
@@ -256,10 +278,8 @@ export class YjsRoom {
     if (!decoded.ok) {
       return this.refuse(peer, { code: decoded.code, closeCode: 1007 });
     }
-    for (const entry of decoded.entries) {
-      const owner = this.owners.get(entry.clientId);
-      if (owner !== undefined && owner !== peer.id) return peer.send(encodePermissionDenied(Refusal.awarenessNotYours));
-    }
+    const refusal = this.awarenessRefusal(peer, decoded.entries);
+    if (refusal !== null) return peer.send(encodePermissionDenied(refusal));
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer);
     const owned: OwnedAwareness = { ...peer.ownedAwareness() };
     const states = this.awareness.getStates();
@@ -267,7 +287,7 @@ export class YjsRoom {
       const state = states.get(clientId);
       const meta = this.awareness.meta.get(clientId);
       if (state && meta) {
-        this.owners.set(clientId, peer.id);
+        this.owners.set(clientId, { peer: peer.id, did: peer.did });
         owned[clientId] = { clock: meta.clock, state };
       } else {
         this.owners.delete(clientId);
@@ -278,9 +298,27 @@ export class YjsRoom {
     this.broadcast(encodeAwareness(update), peer.id);
   }
 
+  /** Why a whole awareness frame is refused (nothing of it is applied), or null. */
+  private awarenessRefusal(peer: RoomPeer, entries: ReadonlyArray<{ clientId: number; state: Record<string, unknown> | null }>): string | null {
+    if (peer.did === null) return Refusal.presenceAnonymous;
+    const owned = new Set(Object.keys(peer.ownedAwareness()).map(Number));
+    for (const { clientId, state } of entries) {
+      const owner = this.owners.get(clientId);
+      if (owner !== undefined && owner.peer !== peer.id) return Refusal.awarenessNotYours;
+      if (state === null) {
+        owned.delete(clientId);
+        continue;
+      }
+      if (state.id !== undefined && state.id !== peer.did) return Refusal.presenceNotYours;
+      owned.add(clientId);
+    }
+    return owned.size > MAX_OWNED_CLIENTS ? Refusal.presenceTooMany : null;
+  }
+
+  /** Sends to every peer that may read, except one (the sender of a lone update). */
   private broadcast(frame: Uint8Array, exceptPeerId: string | null): void {
     for (const peer of this.host.peers()) {
-      if (peer.id !== exceptPeerId) peer.send(frame);
+      if (peer.id !== exceptPeerId && peer.readable) peer.send(frame);
     }
   }
 

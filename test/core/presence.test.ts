@@ -43,18 +43,41 @@ describe("decodeAwarenessUpdate", () => {
 });
 
 describe("summarizePresence", () => {
-  it("lists full presences by name, counts modes and anonymous clients", () => {
-    const george = { id: "did:key:george", name: "George", kind: "agent", mode: "monitoring" };
+  const andyDid = "did:key:z6MkAndy";
+  const georgeDid = "did:key:z6MkGeorge";
+  const members = new Map([
+    [andyDid, { role: "owner", name: "Andy" }],
+    [georgeDid, { role: "agent", name: "George" }],
+  ]);
+  const owned = (clientId: number, state: Record<string, unknown>, did: string | null) => ({ clientId, state, did, member: did === null ? undefined : members.get(did) });
+
+  it("lists verified members by name, named and kinded by the membership; counts modes and the rest", () => {
     const summary = summarizePresence([
-      [2, george],
-      [1, andy],
-      [3, { cursor: 4 }],
+      owned(2, { id: georgeDid, name: "Not George", kind: "human", mode: "monitoring" }, georgeDid),
+      owned(1, { id: andyDid, mode: "active", focus: "work/1" }, andyDid),
+      owned(3, { cursor: 4 }, andyDid),
     ]);
-    expect(summary.participants.map((p) => [p.clientId, p.name, p.kind, p.mode])).toEqual([
-      [1, "Andy", "human", "active"],
-      [2, "George", "agent", "monitoring"],
+    expect(summary.participants).toEqual([
+      { clientId: 1, id: andyDid, name: "Andy", kind: "human", mode: "active", focus: "work/1" },
+      { clientId: 2, id: georgeDid, name: "George", kind: "agent", mode: "monitoring" },
     ]);
     expect(summary.anonymous).toBe(1);
     expect(summary.modes).toEqual({ active: 1, monitoring: 1, away: 0 });
+  });
+
+  it("never lists a state whose connection is anonymous, a non-member, or another identity", () => {
+    const summary = summarizePresence([
+      owned(1, { ...andy, id: andyDid }, null),
+      owned(2, { ...andy, id: "did:key:z6MkStranger" }, "did:key:z6MkStranger"),
+      owned(3, { ...andy, id: andyDid }, georgeDid),
+      owned(4, { id: andyDid }, andyDid),
+    ]);
+    expect(summary.participants).toEqual([]);
+    expect(summary.anonymous).toBe(4);
+  });
+
+  it("a member without a name in the log is shown by its did", () => {
+    const summary = summarizePresence([{ clientId: 1, state: { id: andyDid, mode: "away" }, did: andyDid, member: { role: "owner" } }]);
+    expect(summary.participants).toEqual([{ clientId: 1, id: andyDid, name: andyDid, kind: "human", mode: "away" }]);
   });
 });

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { NodeSql } from "../../client/node/sqlite.js";
+import type { Did } from "../../core/identity/did.js";
 import { YjsRoom, type RoomPeer } from "../../core/space/yjs-room.js";
 import { decodeClientFrame } from "../../core/yjs/frames.js";
 import { YUpdateStore } from "../../core/yjs/update-store.js";
@@ -14,7 +15,9 @@ import { YUpdateStore } from "../../core/yjs/update-store.js";
 class RecordingPeer implements RoomPeer {
   readonly sent: Uint8Array[] = [];
   closed: { code: number; reason: string } | null = null;
-  readonly readOnly = false;
+  readonly did = "did:key:z6MkRecording" as Did;
+  readonly readable = true;
+  readonly writable = true;
   constructor(readonly id: string) {}
   send(frame: Uint8Array): void {
     this.sent.push(frame);
@@ -41,7 +44,7 @@ function roomWith(peers: RecordingPeer[], options: ConstructorParameters<typeof 
   const sql = new NodeSql(":memory:");
   open.push(sql);
   const store = new YUpdateStore(sql);
-  const room = new YjsRoom(store, { peers: () => peers, rememberAwareness: () => {} }, options);
+  const room = new YjsRoom(store, { peers: () => peers, rememberAwareness: () => {}, member: () => undefined }, options);
   room.load();
   return { room, store };
 }

@@ -129,7 +129,8 @@ describe("commons: copies on disk", () => {
     await a.ok(["post", SPACE, "while the daemon runs"]);
     await daemon.line(new RegExp(`^${SPACE}: pushed 1 local envelope`));
     const local = await a.json<State>(["state", SPACE]);
-    const remote = (await (await fetch(`${edge.http}/s/${SPACE}/log/state`)).json()) as { vv: unknown };
+    const token = (await a.ok(["token", SPACE])).trim();
+    const remote = (await (await fetch(`${edge.http}/s/${SPACE}/log/state`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { vv: unknown };
     expect(remote.vv).toEqual(local.vv);
     expect(await daemon.stop()).toBe(0);
   });

@@ -3,7 +3,8 @@
  * real `wrangler dev` edge. They join a space, the edge goes away, each writes 500
  * envelopes and Yjs edits offline, they sync node to node with serve/peer, the edge comes
  * back and everyone converges; then the edge's storage is deleted and node A rebuilds it
- * with `commons host`, and a third node joins and receives everything.
+ * with `commons host`, and a third node joins and receives everything. The space is
+ * private: the test reads the edge with A's own token (`commons token`), as a member would.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebsocketProvider } from "y-websocket";
@@ -37,13 +38,17 @@ afterAll(async () => {
 type State = { count: number; vv: Record<string, number>; heads: string[]; frontier: number; tentative: number; ids: string; view: string; doc: { notes: string; notesLength: number; stateVector: unknown } };
 const state = (n: CliNode) => n.json<State>(["state", SPACE]);
 const comparable = (s: State) => ({ count: s.count, vv: s.vv, heads: s.heads, frontier: s.frontier, ids: s.ids, view: s.view, doc: s.doc });
-const edgeState = async () => (await (await fetch(`${edge.http}/s/${SPACE}/log/state`)).json()) as { vv: Record<string, number>; heads: string[]; count: number; frontier: number; sequencer: string };
+/** A's capability token for the space, minted by A's own node (the first node): what the door asks of a reader. */
+const tokenOfA = async () => (await nodes[0]!.ok(["token", SPACE])).trim();
+const asA = async () => ({ headers: { Authorization: `Bearer ${await tokenOfA()}` } });
+const edgeState = async () => (await (await fetch(`${edge.http}/s/${SPACE}/log/state`, await asA())).json()) as { vv: Record<string, number>; heads: string[]; count: number; frontier: number; sequencer: string };
 
 /** Every envelope id the edge holds, through the HTTP log. */
 async function edgeIds(): Promise<string[]> {
   const ids: string[] = [];
+  const as = await asA();
   for (let since = 0; ;) {
-    const page = (await (await fetch(`${edge.http}/s/${SPACE}/log?since=${since}&limit=1000`)).json()) as { envelopes: { id: string }[]; nextCursor: number; hasMore: boolean };
+    const page = (await (await fetch(`${edge.http}/s/${SPACE}/log?since=${since}&limit=1000`, as)).json()) as { envelopes: { id: string }[]; nextCursor: number; hasMore: boolean };
     ids.push(...page.envelopes.map((e) => e.id));
     since = page.nextCursor;
     if (!page.hasMore) return ids;
@@ -53,7 +58,7 @@ async function edgeIds(): Promise<string[]> {
 /** The edge's "notes" text, read with a stock y-websocket client. */
 async function edgeNotes(expectedLength: number): Promise<string> {
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`${edge.ws}/s`, SPACE, doc, { disableBc: true });
+  const provider = new WebsocketProvider(`${edge.ws}/s`, SPACE, doc, { disableBc: true, params: { token: await tokenOfA() } });
   await new Promise<void>((resolve) => provider.on("sync", (synced: boolean) => synced && resolve()));
   const text = doc.getText("notes").toString();
   provider.destroy();
@@ -133,14 +138,19 @@ describe("commons: offline work, node-to-node sync, rebuilding the edge", () => 
     await a.ok(["post", SPACE, "written while the edge was gone"]);
     const hosted = await a.ok(["host", url]);
     expect(hosted).toMatch(new RegExp(`appointed did:key:\\S+ sequencer from #${oldFrontier + 1}`));
+    // C is a member before it joins: the rebuilt edge's door reads the same committed membership.
     const c = node("c");
+    const cDid = (await c.json<{ did: string }>(["id"])).did;
+    await a.ok(["members", SPACE, "add", cDid, "--role", "human", "--name", "carol"]);
+    await a.ok(["sync", SPACE]);
     await c.ok(["join", url]);
     await b.ok(["sync", SPACE, "--edge", url]);
     const [sa, sb, sc, se] = [await state(a), await state(b), await state(c), await edgeState()];
     expect(comparable(sc)).toEqual(comparable(sa));
     expect(comparable(sb)).toEqual(comparable(sa));
     expect(sa.tentative).toBe(0);
-    expect(sa.frontier).toBe(oldFrontier + 1);
+    // The post written while the edge was gone, then C's membership.
+    expect(sa.frontier).toBe(oldFrontier + 2);
     expect(se.count).toBe(sa.count);
     const after = new Map(ids(await c.ok(["log", SPACE, "--json"])).map((e) => [e.id, e.status] as const));
     for (const e of before) expect(after.get(e.id)).toEqual(e.status);

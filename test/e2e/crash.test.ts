@@ -8,6 +8,7 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { removeDir, startEdge, tempDir, type Edge } from "../support/edge.js";
 import { startEditor } from "../support/editor-process.js";
+import { ownedSpace } from "../support/owned-space.js";
 
 const persistTo = tempDir("crash");
 const edges: Edge[] = [];
@@ -20,16 +21,19 @@ describe("crash safety", () => {
   it("kill -9 mid-stream loses nothing a client had received", async () => {
     const first = await startEdge({ persistTo });
     edges.push(first);
+    const s = await ownedSpace(first.http, "crash");
     const readerDoc = new Y.Doc();
-    const reader = new WebsocketProvider(`${first.ws}/s`, "crash", readerDoc, { disableBc: true });
+    const reader = new WebsocketProvider(`${first.ws}/s`, "crash", readerDoc, { disableBc: true, params: { token: await s.token(s.owner) } });
     const seen = readerDoc.getArray<string>("entries");
-    const writer = startEditor(`${first.ws}/s`, "crash", "writer");
+    const writer = startEditor(`${first.ws}/s`, "crash", "writer", await s.token(s.owner));
     await writer.synced;
 
     // The writer streams edits; once the reader has received 500 of them, pull the plug.
     const enough = new Promise<void>((resolve) => seen.observe(() => seen.length >= 500 && resolve()));
     void writer.request({ op: "edit", count: 5_000 }).catch(() => undefined);
     await enough;
+    // Minted now, while the edge that knows the epoch is up; valid for the restarted one too.
+    const afterToken = await s.token(s.owner);
     await first.kill9();
     const received = seen.toArray();
     reader.destroy();
@@ -39,7 +43,8 @@ describe("crash safety", () => {
     const second = await startEdge({ persistTo });
     edges.push(second);
     const afterDoc = new Y.Doc();
-    const after = new WebsocketProvider(`${second.ws}/s`, "crash", afterDoc, { disableBc: true });
+    // The restarted edge has the same key and log: the owner's token still opens the door.
+    const after = new WebsocketProvider(`${second.ws}/s`, "crash", afterDoc, { disableBc: true, params: { token: afterToken } });
     await new Promise<void>((resolve) => after.on("sync", (s: boolean) => s && resolve()));
     const stored = afterDoc.getArray<string>("entries").toArray();
     after.destroy();

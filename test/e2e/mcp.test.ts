@@ -99,10 +99,11 @@ describe("approvals through the channel", () => {
     const seeded = await seedSpace(edgeOf(), "mcp-present");
     const { WebsocketProvider } = await import("y-websocket");
     const Y = await import("yjs");
-    const andyUi = new WebsocketProvider(`${edgeOf().ws}/s`, seeded.space, new Y.Doc(), { disableBc: true });
+    // Presence is bound to identity: Andy's UI connects with Andy's token.
+    const andyUi = new WebsocketProvider(`${edgeOf().ws}/s`, seeded.space, new Y.Doc(), { disableBc: true, params: { token: await seeded.token(seeded.andy) } });
     andyUi.awareness.setLocalState({ id: seeded.andy.did, name: "Andy", kind: "human", mode: "active", focus: null });
     // A second connection sees Andy's presence only after the edge applied and relayed it.
-    const probe = new WebsocketProvider(`${edgeOf().ws}/s`, seeded.space, new Y.Doc(), { disableBc: true });
+    const probe = new WebsocketProvider(`${edgeOf().ws}/s`, seeded.space, new Y.Doc(), { disableBc: true, params: { token: await seeded.token(seeded.michelle) } });
     await new Promise<void>((resolve) => {
       const check = () => [...probe.awareness.getStates().values()].some((s) => s.id === seeded.andy.did) && resolve();
       probe.awareness.on("change", check);
@@ -143,9 +144,10 @@ describe("authority budgets", () => {
     const { openLogSocket } = await import("../../client/sdk/log-socket.js");
     const { buildView } = await import("../../core/views/build.js");
     const other = LogReplica.open(new NodeSql(), seeded.replica.space);
-    const sock = await openLogSocket(`${edgeOf().ws}/s/${seeded.space}`, other);
+    const sock = await openLogSocket(`${edgeOf().ws}/s/${seeded.space}`, other, { token: await seeded.token(seeded.andy) });
     await sock.synced();
-    const edgeCount = ((await (await fetch(`${edgeOf().http}/s/${seeded.space}/log/state`)).json()) as { count: number }).count;
+    const asAndy = { headers: { Authorization: `Bearer ${await seeded.token(seeded.andy)}` } };
+    const edgeCount = ((await (await fetch(`${edgeOf().http}/s/${seeded.space}/log/state`, asAndy)).json()) as { count: number }).count;
     await seeded.socket.until(() => seeded.replica.count() === edgeCount);
     for (const replica of [seeded.replica, other]) {
       expect(buildView(replica.since(0)).committed.grants.get(jti)?.spent.calls).toBe(10);

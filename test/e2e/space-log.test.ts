@@ -1,7 +1,8 @@
 /**
  * The signed log at the edge, end to end: clients with their own replicas (node:sqlite)
  * sync with a real `wrangler dev` over sockets and HTTP; the edge verifies, commits and
- * fans out; every replica ends with the same log and the same views.
+ * fans out; every replica ends with the same log and the same views. The spaces are
+ * private: the owner's genesis goes up over POST first, then every read shows a token.
  */
 import { describe, expect, it } from "vitest";
 import { WebsocketProvider } from "y-websocket";
@@ -14,6 +15,8 @@ import { parseSpaceId } from "../../core/ids.js";
 import type { EnvelopeId, VersionVector } from "../../core/log/ids.js";
 import { LogReplica, type IngestResult, type WireEnvelope } from "../../core/log/replica.js";
 import { encodeLogMessage } from "../../core/log/sync-protocol.js";
+import { issueCapability } from "../../core/auth/capability.js";
+import { pushOverHttp as pushAll } from "../../client/node/push.js";
 import { buildView, viewSnapshot } from "../../core/views/build.js";
 import { useEdge } from "../support/edge.js";
 
@@ -21,20 +24,24 @@ const edgeOf = useEdge();
 
 interface LogState {
   sequencer: Did;
+  epoch: number;
   vv: VersionVector;
   count: number;
 }
-const state = async (space: string) => (await (await fetch(`${edgeOf().http}/s/${space}/log/state`)).json()) as LogState;
+const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+/** The edge's log state; `token` (a reader's) for the whole of it. */
+const state = async (space: string, token?: string) =>
+  (await (await fetch(`${edgeOf().http}/s/${space}/log/state`, token === undefined ? {} : bearer(token))).json()) as LogState;
 const post = async (space: string, envelopes: unknown[]) => {
   const res = await fetch(`${edgeOf().http}/s/${space}/log`, { method: "POST", body: JSON.stringify({ envelopes }) });
   expect(res.status).toBe(200);
   return ((await res.json()) as { results: IngestResult[] }).results;
 };
 /** Pulls the whole log over HTTP, page by page, into `replica`. */
-async function pull(space: string, replica: LogReplica): Promise<void> {
+async function pull(space: string, replica: LogReplica, token: string): Promise<void> {
   let since = 0;
   for (;;) {
-    const page = (await (await fetch(`${edgeOf().http}/s/${space}/log?since=${since}&limit=1000`)).json()) as {
+    const page = (await (await fetch(`${edgeOf().http}/s/${space}/log?since=${since}&limit=1000`, bearer(token))).json()) as {
       envelopes: Array<{ id: EnvelopeId; envelope: object }>;
       nextCursor: number;
       hasMore: boolean;
@@ -45,16 +52,16 @@ async function pull(space: string, replica: LogReplica): Promise<void> {
   }
 }
 /** Pushes what the edge lacks over HTTP, in batches. */
-async function pushOverHttp(space: string, replica: LogReplica): Promise<void> {
+async function pushOverHttp(space: string, replica: LogReplica, token: string): Promise<void> {
   for (;;) {
-    const missing = replica.missingFor((await state(space)).vv, 256);
+    const missing = replica.missingFor((await state(space, token)).vv, 256);
     if (missing.length === 0) return;
     await post(space, missing);
   }
 }
 const snapshot = (replica: LogReplica) => JSON.stringify(viewSnapshot(buildView(replica.since(0))));
 
-/** A space with alice as owner, bob (human) and carol (agent) as members, the edge as sequencer. */
+/** A space with alice as owner, bob (human) and carol (agent) as members, the edge as sequencer; their tokens. */
 async function createSpace(space: string) {
   const [alice, bob, carol] = await Promise.all([Ed25519Signer.generate(), Ed25519Signer.generate(), Ed25519Signer.generate()]);
   const open = () => LogReplica.open(new NodeSql(), parseSpaceId(space));
@@ -63,24 +70,29 @@ async function createSpace(space: string) {
   await replicas.alice.append(alice, "space.created", { owners: [alice.did], sequencer });
   await replicas.alice.append(alice, "member.added", { member: bob.did, role: "human", domains: ["ops"] });
   await replicas.alice.append(alice, "member.added", { member: carol.did, role: "agent", domains: ["infra"] });
-  return { alice, bob, carol, replicas };
+  // Before anyone is a member, the door reads nothing for anyone: the genesis goes up over POST.
+  await pushAll(replicas.alice, edgeOf().http);
+  const { epoch } = await state(space);
+  const tokenOf = (signer: Ed25519Signer) => issueCapability(signer, { sub: signer.did, space, tools: ["*"], tier: 4, epoch });
+  const tokens = { alice: await tokenOf(alice), bob: await tokenOf(bob), carol: await tokenOf(carol) };
+  return { alice, bob, carol, replicas, tokens };
 }
 
 describe("the signed log at the edge", () => {
   it("1,000 envelopes from 3 authors over 2 sockets and HTTP converge everywhere; attention is exact", async () => {
     const space = "log-converge";
-    const { alice, bob, carol, replicas } = await createSpace(space);
+    const { alice, bob, carol, replicas, tokens } = await createSpace(space);
     const url = `${edgeOf().ws}/s/${space}`;
 
     // A stock Yjs editor works on the same space the whole time.
     const doc = new Y.Doc();
-    const editor = new WebsocketProvider(`${edgeOf().ws}/s`, space, doc, { disableBc: true });
+    const editor = new WebsocketProvider(`${edgeOf().ws}/s`, space, doc, { disableBc: true, params: { token: tokens.alice } });
 
-    const sockA = await openLogSocket(url, replicas.alice);
+    const sockA = await openLogSocket(url, replicas.alice, { token: tokens.alice });
     await sockA.synced();
-    const sockB = await openLogSocket(url, replicas.bob);
+    const sockB = await openLogSocket(url, replicas.bob, { token: tokens.bob });
     await sockB.synced();
-    await pull(space, replicas.carol);
+    await pull(space, replicas.carol, tokens.carol);
 
     const mentionsOfBob: EnvelopeId[] = [];
     const approvalsForBob: EnvelopeId[] = [];
@@ -100,19 +112,19 @@ describe("the signed log at the edge", () => {
         : await replicas.carol.append(carol, "channel.message", { content: `carol ${i}` });
       if (request) approvalsForBob.push(env.id);
       doc.getText("notes").insert(0, `${i};`);
-      if (i % 50 === 49) await Promise.all([sockA.sync.push(), sockB.sync.push(), pushOverHttp(space, replicas.carol)]);
+      if (i % 50 === 49) await Promise.all([sockA.sync.push(), sockB.sync.push(), pushOverHttp(space, replicas.carol, tokens.carol)]);
     }
-    await Promise.all([sockA.sync.push(), sockB.sync.push(), pushOverHttp(space, replicas.carol)]);
+    await Promise.all([sockA.sync.push(), sockB.sync.push(), pushOverHttp(space, replicas.carol, tokens.carol)]);
     // Bob decides one request: it leaves his attention.
     const decided = approvalsForBob.shift()!;
     await replicas.bob.append(bob, "approval.decided", { request: decided, decision: "approved" });
     await sockB.sync.push();
 
-    const edgeState = await state(space);
+    const edgeState = await state(space, tokens.alice);
     expect(edgeState.count).toBeGreaterThan(1_000);
     await sockA.until(() => JSON.stringify(replicas.alice.versionVector()) === JSON.stringify(edgeState.vv) && replicas.alice.count() === edgeState.count);
     await sockB.until(() => JSON.stringify(replicas.bob.versionVector()) === JSON.stringify(edgeState.vv) && replicas.bob.count() === edgeState.count);
-    await pull(space, replicas.carol);
+    await pull(space, replicas.carol, tokens.carol);
     expect(replicas.carol.count()).toBe(edgeState.count);
     expect(snapshot(replicas.alice)).toBe(snapshot(replicas.bob));
     expect(snapshot(replicas.carol)).toBe(snapshot(replicas.alice));
@@ -121,14 +133,14 @@ describe("the signed log at the edge", () => {
     const rejected = [...view.verdicts.values()].filter((v) => v.state !== "committed" || v.verdict !== "accepted");
     expect(rejected).toEqual([]);
 
-    const res = await fetch(`${edgeOf().http}/s/${space}/log?attention=${bob.did}&limit=1000`);
+    const res = await fetch(`${edgeOf().http}/s/${space}/log?attention=${bob.did}&limit=1000`, bearer(tokens.bob));
     const attention = (await res.json()) as { envelopes: Array<{ id: EnvelopeId }> };
     expect(attention.envelopes.map((e) => e.id).sort()).toEqual([...mentionsOfBob, ...approvalsForBob].sort());
 
     // The editor kept working through all of it.
     await new Promise<void>((resolve) => (editor.synced ? resolve() : editor.on("sync", (s: boolean) => s && resolve())));
     const check = new Y.Doc();
-    const reader = new WebsocketProvider(`${edgeOf().ws}/s`, space, check, { disableBc: true });
+    const reader = new WebsocketProvider(`${edgeOf().ws}/s`, space, check, { disableBc: true, params: { token: tokens.carol } });
     await new Promise<void>((resolve) => {
       const done = () => check.getText("notes").toString() === doc.getText("notes").toString() && resolve();
       check.on("update", done);
@@ -142,21 +154,21 @@ describe("the signed log at the edge", () => {
 
   it("two members claim one work item at once: exactly one wins on every replica, the other sees why", async () => {
     const space = "log-claims";
-    const { alice, bob, carol, replicas } = await createSpace(space);
+    const { alice, bob, carol, replicas, tokens } = await createSpace(space);
     const url = `${edgeOf().ws}/s/${space}`;
-    const sockA = await openLogSocket(url, replicas.alice);
+    const sockA = await openLogSocket(url, replicas.alice, { token: tokens.alice });
     await sockA.synced();
     const item = await replicas.alice.append(alice, "work.created", { title: "rotate the cert", domains: ["ops"] });
     await sockA.sync.push();
-    const sockB = await openLogSocket(url, replicas.bob);
-    const sockC = await openLogSocket(url, replicas.carol);
+    const sockB = await openLogSocket(url, replicas.bob, { token: tokens.bob });
+    const sockC = await openLogSocket(url, replicas.carol, { token: tokens.carol });
     await Promise.all([sockB.synced(), sockC.synced()]);
 
     const claimB = await replicas.bob.append(bob, "work.claimed", { item: item.id });
     const claimC = await replicas.carol.append(carol, "work.claimed", { item: item.id });
     await Promise.all([sockB.sync.push(), sockC.sync.push()]);
 
-    const final = await state(space);
+    const final = await state(space, tokens.alice);
     const all = [sockA, sockB, sockC];
     const reps = [replicas.alice, replicas.bob, replicas.carol];
     await Promise.all(all.map((s, i) => s.until(() => reps[i]!.count() === final.count)));
@@ -173,7 +185,7 @@ describe("the signed log at the edge", () => {
 
   it("forged, altered, reordered, replayed and forked envelopes are refused with their codes; the rest lands", async () => {
     const space = "log-refusals";
-    const { alice, replicas } = await createSpace(space);
+    const { alice, replicas, tokens } = await createSpace(space);
     const first = replicas.alice.since(0).map((s) => ({ ...s.envelope, id: s.id }));
     const m1 = await replicas.alice.append(alice, "channel.message", { content: "one" });
     const m2 = await replicas.alice.append(alice, "channel.message", { content: "two" });
@@ -185,14 +197,14 @@ describe("the signed log at the edge", () => {
     await forker.ingest(first);
     const fork = await forker.append(alice, "channel.message", { content: "another one" });
 
-    // Over HTTP: reordered (m2 before m1), forged, altered, good, replayed, forked.
+    // Over HTTP: reordered (m2 before m1), forged, altered, good, replayed, forked (the first three are there already).
     const results = await post(space, [...first, m2, forged, altered, m1, m1, fork]);
     expect(results.map((r) => r.code ?? r.status)).toEqual([
-      "accepted", "accepted", "accepted",
+      "duplicate", "duplicate", "duplicate",
       "envelope-seq-gap", "envelope-bad-signature", "envelope-id-mismatch", "accepted", "duplicate", "envelope-fork",
     ]);
     // Over the socket, the same refusals; m2 now lands.
-    const sock = await openLogSocket(`${edgeOf().ws}/s/${space}`, LogReplica.open(new NodeSql(), parseSpaceId(space)), { live: false });
+    const sock = await openLogSocket(`${edgeOf().ws}/s/${space}`, LogReplica.open(new NodeSql(), parseSpaceId(space)), { live: false, token: tokens.alice });
     const acked = new Promise<IngestResult[]>((resolve) => {
       const original = sock.sync.onMessage.bind(sock.sync);
       sock.sync.onMessage = (json: string) => {
@@ -204,6 +216,6 @@ describe("the signed log at the edge", () => {
     sock.ws.send(encodeLogMessage({ t: "log.push", batch: [forged, altered, m2, m2] }));
     expect((await acked).map((r) => r.code ?? r.status)).toEqual(["envelope-bad-signature", "envelope-id-mismatch", "accepted", "duplicate"]);
     sock.close();
-    expect((await state(space)).vv[alice.did]).toBe(5);
+    expect((await state(space, tokens.alice)).vv[alice.did]).toBe(5);
   });
 });

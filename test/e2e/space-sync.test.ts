@@ -1,6 +1,7 @@
 /**
  * End to end: a real `wrangler dev` and stock Yjs clients, some in their own OS processes,
- * over real WebSockets on loopback.
+ * over real WebSockets on loopback. The spaces are private: each client shows the door a
+ * member's capability token in the URL (`params: { token }`), as a stock client can.
  */
 import { describe, expect, it } from "vitest";
 import YProvider from "y-partyserver/provider";
@@ -8,6 +9,7 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { useEdge } from "../support/edge.js";
 import { startEditor } from "../support/editor-process.js";
+import { ownedSpace } from "../support/owned-space.js";
 
 const edgeOf = useEdge();
 
@@ -30,8 +32,9 @@ const docUntil = (doc: Y.Doc, predicate: () => boolean) =>
 describe("a space through wrangler dev", () => {
   it("two editors in separate processes converge; a third joining later receives the full state", async () => {
     const base = `${edgeOf().ws}/s`;
-    const a = startEditor(base, "converge", "alice");
-    const b = startEditor(base, "converge", "bob");
+    const s = await ownedSpace(edgeOf().http, "converge", { members: { Bob: "human", Carol: "agent" } });
+    const a = startEditor(base, "converge", "alice", await s.token(s.owner));
+    const b = startEditor(base, "converge", "bob", await s.token(s.members.Bob!));
     await Promise.all([a.synced, b.synced]);
     await Promise.all([a.request({ op: "edit", count: 300 }), b.request({ op: "edit", count: 300 })]);
     const [fromA, fromB] = await Promise.all([
@@ -43,7 +46,7 @@ describe("a space through wrangler dev", () => {
     a.kill();
     b.kill();
 
-    const c = startEditor(base, "converge", "carol");
+    const c = startEditor(base, "converge", "carol", await s.token(s.members.Carol!));
     await c.synced;
     const fromC = await c.request<{ entries: string[] }>({ op: "await", count: 600 });
     expect(fromC.entries).toEqual(fromA.entries);
@@ -51,13 +54,14 @@ describe("a space through wrangler dev", () => {
   });
 
   it("a stock y-websocket WebsocketProvider syncs, and awareness carries the presence fields", async () => {
-    const andy = { id: "did:key:z6MkAndy", name: "Andy", kind: "human", mode: "active", focus: "work/7" };
-    const george = { id: "did:key:z6MkGeorge", name: "George", kind: "agent", mode: "monitoring", focus: null };
+    const s = await ownedSpace(edgeOf().http, "incident-42", { members: { Andy: "human", George: "agent" } });
+    const andy = { id: s.members.Andy!.did, name: "Andy", kind: "human", mode: "active", focus: "work/7" };
+    const george = { id: s.members.George!.did, name: "George", kind: "agent", mode: "monitoring", focus: null };
     const docA = new Y.Doc();
     const docB = new Y.Doc();
     // disableBc: both providers live in this process; they must meet only through the edge.
-    const a = new WebsocketProvider(`${edgeOf().ws}/s`, "incident-42", docA, { disableBc: true });
-    const b = new WebsocketProvider(`${edgeOf().ws}/s`, "incident-42", docB, { disableBc: true });
+    const a = new WebsocketProvider(`${edgeOf().ws}/s`, "incident-42", docA, { disableBc: true, params: { token: await s.token(s.members.Andy!) } });
+    const b = new WebsocketProvider(`${edgeOf().ws}/s`, "incident-42", docB, { disableBc: true, params: { token: await s.token(s.members.George!) } });
     try {
       await Promise.all([synced(a), synced(b)]);
       docA.getText("notes").insert(0, "root cause: expired cert");
@@ -72,7 +76,7 @@ describe("a space through wrangler dev", () => {
         check();
       });
       expect(b.awareness.getStates().get(docA.clientID)).toEqual(andy);
-      const res = await fetch(`${edgeOf().http}/s/incident-42/presence`);
+      const res = await fetch(`${edgeOf().http}/s/incident-42/presence`, await s.as(s.owner));
       const presence = (await res.json()) as { participants: unknown[]; modes: Record<string, number> };
       expect(presence.participants).toEqual([
         { clientId: docA.clientID, ...andy },
@@ -87,10 +91,12 @@ describe("a space through wrangler dev", () => {
 
   it("y-partyserver's YProvider syncs with the same space (prefix /s/<space>)", async () => {
     const host = `127.0.0.1:${edgeOf().port}`;
+    const s = await ownedSpace(edgeOf().http, "shared");
     const docP = new Y.Doc();
     const docW = new Y.Doc();
-    const party = new YProvider(host, "shared", docP, { prefix: "/s/shared", disableBc: true });
-    const stock = new WebsocketProvider(`${edgeOf().ws}/s`, "shared", docW, { disableBc: true });
+    // YProvider asks for its params before every connection: a fresh token each time.
+    const party = new YProvider(host, "shared", docP, { prefix: "/s/shared", disableBc: true, params: async () => ({ token: await s.token(s.owner) }) });
+    const stock = new WebsocketProvider(`${edgeOf().ws}/s`, "shared", docW, { disableBc: true, params: { token: await s.token(s.owner) } });
     try {
       await Promise.all([synced(party), synced(stock)]);
       docP.getMap("meta").set("title", "Q1 launch");

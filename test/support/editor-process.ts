@@ -12,8 +12,9 @@ export interface EditorProcess {
   kill(): void;
 }
 
-export function startEditor(wsBase: string, space: string, name: string): EditorProcess {
-  const child = spawn(process.execPath, [fixture, wsBase, space, name], { stdio: ["pipe", "pipe", "inherit"] });
+/** `token` (a capability token) is what the space's door asks of a private space. */
+export function startEditor(wsBase: string, space: string, name: string, token?: string): EditorProcess {
+  const child = spawn(process.execPath, [fixture, wsBase, space, name, ...(token === undefined ? [] : [token])], { stdio: ["pipe", "pipe", "inherit"] });
   const listeners: Array<(message: Record<string, unknown>) => boolean> = [];
   const pending = new Set<(error: Error) => void>();
   child.once("exit", (code) => {

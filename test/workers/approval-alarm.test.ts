@@ -6,6 +6,7 @@
 import { env, exports } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { issueCapability } from "../../core/auth/capability.js";
 import { Ed25519Signer } from "../../core/identity/signer.js";
 import type { EnvelopeId } from "../../core/log/ids.js";
 import { chainWriter } from "./chain-writer.js";
@@ -32,7 +33,8 @@ describe("approval expiry alarm", () => {
     // The alarm runs cleanly before the expiry (and re-arms for it); nothing is recorded yet.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await runInDurableObject(stub, (_i, s) => s.storage.getAlarm())).toBe(expiresAt.getTime());
-    const thread = (await (await exports.default.fetch(`http://edge.test/s/${space}/log?thread=${request}`)).json()) as { envelopes: unknown[] };
+    const token = await issueCapability(andy, { sub: andy.did, space, tools: ["*"], tier: 4, epoch: 1 });
+    const thread = (await (await exports.default.fetch(`http://edge.test/s/${space}/log?thread=${request}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { envelopes: unknown[] };
     expect(thread.envelopes).toHaveLength(1);
   });
 });

@@ -6,16 +6,16 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Refusal } from "../../core/space/yjs-room.js";
-import { TestClient, freshSpace, presenceOf } from "./socket-client.js";
+import { openSpace, presenceOf } from "./socket-client.js";
 
 const stubFor = (space: string) => env.SPACES.get(env.SPACES.idFromName(space));
-const andy = { id: "did:key:andy", name: "Andy", kind: "human", mode: "active", focus: null };
 
 describe("eviction", () => {
   it("every update is in SQLite before anyone sees it, and an evicted space reloads it", async () => {
-    const space = freshSpace("evict");
-    const writer = await TestClient.connect(space);
-    const reader = await TestClient.connect(space);
+    const s = await openSpace("evict");
+    const space = s.space;
+    const writer = await s.connect(s.owner);
+    const reader = await s.connect(s.owner);
     const text = writer.doc.getText("body");
     for (let i = 0; i < 200; i++) text.insert(text.length, `${i};`);
     await reader.until(() => reader.text() === text.toString());
@@ -27,14 +27,16 @@ describe("eviction", () => {
 
     await evictDurableObject(stubFor(space), { webSockets: "close" });
     await writer.closed;
-    const after = await TestClient.connect(space);
+    const after = await s.connect(s.owner);
     expect(after.text()).toBe(text.toString());
   });
 
   it("sockets that hibernate through an eviction keep syncing, presence and awareness ownership", async () => {
-    const space = freshSpace("hibernate");
-    const a = await TestClient.connect(space);
-    const b = await TestClient.connect(space);
+    const s = await openSpace("hibernate", { members: { Andy: "human", Bob: "human" } });
+    const space = s.space;
+    const andy = { id: s.members.Andy!.did, mode: "active", focus: null };
+    const a = await s.connect(s.members.Andy!);
+    const b = await s.connect(s.members.Bob!);
     a.setPresence(andy);
     await b.until(() => b.awareness.getStates().has(a.doc.clientID));
     a.doc.getText("body").insert(0, "before");
@@ -42,26 +44,31 @@ describe("eviction", () => {
 
     await evictDurableObject(stubFor(space), { webSockets: "hibernate" });
 
-    // Presence was restored from the socket attachments, not lost with the instance.
-    expect((await presenceOf(space)).participants).toEqual([{ clientId: a.doc.clientID, ...andy }]);
-    b.setPresence({ ...andy, name: "Mallory" }, a.doc.clientID);
+    // Presence and identities were restored from the socket attachments, not lost with the instance.
+    expect((await presenceOf(space, await s.token(s.owner))).participants).toEqual([{ clientId: a.doc.clientID, ...andy, name: "Andy", kind: "human" }]);
+    b.setPresence({ ...andy, id: s.members.Bob!.did }, a.doc.clientID);
     await b.until(() => b.denied.length === 1);
     expect(b.denied).toEqual([Refusal.awarenessNotYours]);
+    // Rights too: after the wake, Bob's own presence must still name Bob.
+    b.setPresence(andy);
+    await b.until(() => b.denied.length === 2);
+    expect(b.denied[1]).toBe(Refusal.presenceNotYours);
     a.doc.getText("body").insert(6, " and after");
     await b.until(() => b.text() === "before and after");
   });
 
   it("a space with 10,000 stored updates wakes with all of them, compacted into chunks", async () => {
-    const space = freshSpace("bulk");
-    const writer = await TestClient.connect(space);
+    const s = await openSpace("bulk");
+    const space = s.space;
+    const writer = await s.connect(s.owner);
     const list = writer.doc.getArray<number>("items");
     for (let i = 0; i < 10_000; i++) list.push([i]);
-    const reader = await TestClient.connect(space);
+    const reader = await s.connect(s.owner);
     await reader.until(() => reader.doc.getArray("items").length === 10_000);
     writer.close();
     reader.close();
     await evictDurableObject(stubFor(space), { webSockets: "close" });
-    const after = await TestClient.connect(space);
+    const after = await s.connect(s.owner);
     expect(after.doc.getArray<number>("items").toArray()).toEqual(list.toArray());
     const stats = await runInDurableObject(stubFor(space), (_i, state) =>
       state.storage.sql

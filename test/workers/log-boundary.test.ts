@@ -2,30 +2,38 @@
  * The log's trust boundaries inside workerd: query strings, POST bodies and socket log
  * frames that are wrong get a specific error, and the replica is unchanged after them.
  */
-import { exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import * as decoding from "lib0/decoding";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Ed25519Signer } from "../../core/identity/signer.js";
 import { encodeLog } from "../../core/yjs/frames.js";
+import { issueCapability } from "../../core/auth/capability.js";
 import { chainWriter } from "./chain-writer.js";
-import { TestClient, freshSpace } from "./socket-client.js";
+import { call, freshSpace, openSpace, type TestSpace } from "./socket-client.js";
 
-const call = (path: string, init?: RequestInit) => exports.default.fetch(`http://edge.test${path}`, init);
 const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
-const count = async (space: string) => ((await (await call(`/s/${space}/log/state`)).json()) as { count: number }).count;
+const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+/** Envelopes the space's replica holds, read in the object itself (no door in the way). */
+const count = (space: string) =>
+  runInDurableObject(env.SPACES.get(env.SPACES.idFromName(space)), (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM log_envelopes").one().n);
 
 describe("GET /s/:space/log", () => {
-  it("answers an empty page for a new space, with the edge's sequencer in /log/state", async () => {
+  let s: TestSpace;
+  let token: string;
+  beforeAll(async () => {
+    s = await openSpace("log");
+    token = await s.token(s.owner);
+  });
+
+  it("a new space: /log/state names the edge's sequencer and epoch 0 to anyone, and nothing else", async () => {
     const space = freshSpace("log");
-    const page = (await (await call(`/s/${space}/log`)).json()) as { envelopes: unknown[]; nextCursor: number; hasMore: boolean };
-    expect(page).toEqual({ envelopes: [], nextCursor: 0, hasMore: false });
-    const state = (await (await call(`/s/${space}/log/state`)).json()) as { sequencer: string; count: number };
-    expect(state.sequencer).toMatch(/^did:key:z6Mk/);
-    expect(state.count).toBe(0);
+    const state = (await (await call(`/s/${space}/log/state`)).json()) as Record<string, unknown>;
+    expect(state).toEqual({ space, exists: false, sequencer: expect.stringMatching(/^did:key:z6Mk/), epoch: 0 });
   });
 
   it("accepts a repeated type filter", async () => {
-    const res = await call(`/s/${freshSpace("types")}/log?type=work.created&type=work.claimed&limit=10`);
+    const res = await call(`/s/${s.space}/log?type=work.created&type=work.claimed&limit=10`, bearer(token));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ envelopes: [], nextCursor: 0, hasMore: false });
   });
@@ -43,7 +51,7 @@ describe("GET /s/:space/log", () => {
     ["since=1&since=2", "since"],
   ] as const) {
     it(`refuses ?${query} with 400 invalid-query naming ${field}`, async () => {
-      const res = await call(`/s/${freshSpace("q")}/log?${query}`);
+      const res = await call(`/s/${s.space}/log?${query}`, bearer(token));
       expect(res.status).toBe(400);
       const error = await errorOf(res);
       expect(error.code).toBe("invalid-query");
@@ -91,13 +99,14 @@ describe("POST /s/:space/log", () => {
     const author = await Ed25519Signer.generate();
     const { sequencer } = (await (await call(`/s/${space}/log/state`)).json()) as { sequencer: string };
     const { envelopes, write, last } = chainWriter(space, author);
+    const stateOf = async () => (await call(`/s/${space}/log/state`, bearer(await issueToken(author, space)))).json();
     await write("space.created", { owners: [author.did], sequencer: sequencer as never });
     for (let i = 1; i < 256; i++) await write("channel.message", { content: `message ${i}` });
     const post = async () =>
       ((await (await call(`/s/${space}/log`, { method: "POST", body: JSON.stringify({ envelopes }) })).json()) as { results: Array<{ status: string }> }).results;
 
     expect(new Set((await post()).map((r) => r.status))).toEqual(new Set(["accepted"]));
-    const before = (await (await call(`/s/${space}/log/state`)).json()) as { count: number; heads: string[]; vv: Record<string, number> };
+    const before = (await stateOf()) as { count: number; heads: string[]; vv: Record<string, number> };
     expect(before.vv[author.did]).toBe(256);
     // The sequencer's last receipt cites everything before it: it is the only head.
     expect(before.heads).toHaveLength(1);
@@ -106,7 +115,7 @@ describe("POST /s/:space/log", () => {
     const again = await post();
     expect(again).toHaveLength(256);
     expect(new Set(again.map((r) => r.status))).toEqual(new Set(["duplicate"]));
-    expect(await (await call(`/s/${space}/log/state`)).json()).toEqual(before);
+    expect(await stateOf()).toEqual(before);
   });
 });
 
@@ -118,23 +127,27 @@ describe("log frames on the socket", () => {
     ["a push without a batch", '{"t":"log.push","batch":[]}'],
   ] as const) {
     it(`${what} closes that socket with 1007 log-malformed`, async () => {
-      const client = await TestClient.connect(freshSpace("frame"));
+      const frames = await openSpace("frame");
+      const client = await frames.connect(frames.owner);
       client.send(encodeLog(json));
       expect(await client.closed).toEqual({ code: 1007, reason: "log-malformed" });
     });
   }
 
   it("an observer's push is answered with log.error read-only and stores nothing", async () => {
-    const space = freshSpace("observer");
-    const observer = await TestClient.connect(space, "?role=observer");
+    const { space, owner, connect } = await openSpace("observer");
+    const observer = await connect(owner, "?role=observer");
     const answer = new Promise<string>((resolve) =>
       observer.ws.addEventListener("message", (e) => {
         const decoder = decoding.createDecoder(new Uint8Array(e.data as ArrayBuffer));
         if (decoding.readVarUint(decoder) === 100) resolve(decoding.readVarString(decoder));
       }),
     );
+    const held = await count(space);
     observer.send(encodeLog(JSON.stringify({ t: "log.push", batch: [{}] })));
     expect(JSON.parse(await answer)).toMatchObject({ t: "log.error", code: "read-only" });
-    expect(await count(space)).toBe(0);
+    expect(await count(space)).toBe(held);
   });
 });
+
+const issueToken = (signer: Ed25519Signer, space: string) => issueCapability(signer, { sub: signer.did, space, tools: ["*"], tier: 4, epoch: 1 });

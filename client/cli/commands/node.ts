@@ -6,6 +6,7 @@ import type { SpaceId } from "../../../core/ids.js";
 import { hasSpace, listSpaces } from "../../node/home.js";
 import { loadOrCreateIdentity, requireIdentity } from "../../node/identity.js";
 import { LocalSpace } from "../../node/local-space.js";
+import { pushOverHttp } from "../../node/push.js";
 import { fetchState, parseSpaceUrl } from "../../node/remote.js";
 import { syncOnce, type SyncReport } from "../../node/sync.js";
 import { open, spaceState } from "../common.js";
@@ -116,7 +117,7 @@ const create: CommandSpec<ReturnType<typeof parseSpaceUrl> & { title?: string }>
   name: "create",
   summary: "Create a new space at an edge, with you as its owner and the edge as its sequencer",
   usage: ["create <space-url> [--title <title>]"],
-  details: "Writes the genesis envelope (space.created {owners: [you], sequencer: the edge's key from /s/<space>/log/state}) and pushes it. Refused if the space already exists there: join it instead.",
+  details: "Writes the genesis envelope (space.created {owners: [you], sequencer: the edge's key from /s/<space>/log/state}) and pushes it with POST /s/<space>/log (the space is private, and you are its member only once the genesis commits), then syncs with a token for your key. Refused if the space already exists there: join it instead.",
   examples: ["commons create http://127.0.0.1:8787/s/incident-42 --title \"Checkout outage\""],
   options: { title: { type: "string" } },
   parse: (positionals, values) => {
@@ -128,13 +129,15 @@ const create: CommandSpec<ReturnType<typeof parseSpaceUrl> & { title?: string }>
   async run(target, io) {
     if (hasSpace(io.home, target.space)) throw new CommonsError("already-joined", `"${target.space}" is already here: run \`commons sync ${target.space}\`.`);
     const remote = await fetchState(target.http, target.space);
-    if (remote.count > 0) throw new CommonsError("space-exists", `${target.space} already exists at ${target.http}: join it with \`commons join ${target.http}/s/${target.space}\`.`);
+    if (remote.exists) throw new CommonsError("space-exists", `${target.space} already exists at ${target.http}: join it with \`commons join ${target.http}/s/${target.space}\`.`);
     if (remote.sequencer === null) throw new CommonsError("remote-error", `${target.http} named no sequencer key for ${target.space}: is it a Commons edge?`);
     const signer = await requireIdentity(io.home);
     return open(io, target.space, { create: true }, async (local) => {
       local.setMeta("edge", target.http);
       local.setMeta("created_at", new Date().toISOString());
       const genesis = await local.replica.append(signer, "space.created", { owners: [signer.did], sequencer: remote.sequencer!, ...(target.title ? { title: target.title } : {}) });
+      const [refused] = (await pushOverHttp(local.replica, target.http)).refused;
+      if (refused !== undefined) throw new CommonsError("create-refused", `${target.http} refused the genesis: ${refused.code} ${refused.message ?? ""}`);
       io.out(`created ${target.space} (${genesis.id}); owner ${signer.did}; sequencer ${remote.sequencer}`);
       report(io, local, await syncWithReceipts(io, local, target.ws));
       return 0;
