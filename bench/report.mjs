@@ -257,6 +257,38 @@ ${table(["log size", "since p50 ms", "since p99 ms", "results", "attention p50 m
 `);
   }
 
+  // 7. cli-node
+  const cn = b["cli-node"];
+  if (cn?.results) {
+    const [small, big] = cn.results;
+    const label = (n) => (n >= 1000 ? `${n / 1000}k` : String(n));
+    for (const [key, cmd] of [["post", "commons post"], ["attention", "commons log --attention"]]) {
+      checks.push(check(`\`${cmd}\` on a local copy of ${label(big.n)} envelopes`, big[key].p50, small[key].p50, `≤ 1.5 × at ${label(small.n)}`, 1.5, "ms"));
+    }
+    const cmds = [["post", "post"], ["attention", "log --attention"], ["workLs", "work ls"], ["id", "id (floor: start + identity)"]];
+    chart("cli-node.svg", barChart({ title: "Local node: one command as a process, median wall time", unit: "ms", groups: cmds.map(([, c]) => c), series: cn.results.map((r) => ({ name: `${label(r.n)} envelopes`, values: cmds.map(([k]) => r[k].p50) })) }));
+    sections.push(`## 7. Local node
+
+\`bin/commons\` as a user runs it, one fresh process per command, on two local copies built with core code straight into node:sqlite
+(\`bench/lib/node-copy.mjs\`: ${cn.results.map((r) => `${r.envelopes} envelopes with ${r.receipts} commit receipts`).join(", and ")}; three members;
+${cn.params.attention}, so \`log --attention\` prints the same ${small.attentionLines} lines at both sizes). The first command on each copy finds no verified
+point and verifies it in full (first open, below); afterwards ${cn.params.rounds} rounds, sizes and commands interleaved: each open verifies what arrived
+since the copy's signed point (the previous round's post), reads the committed state as stored (core/state/store.ts) and the uncommitted suffix
+(client/node/local-view.ts). Wall time from spawn to exit; \`id\` (start the process, read the identity) is the floor every command pays.
+
+![local node](../bench/results/charts/cli-node.svg)
+
+${table(["envelopes", "command", "p50 ms", "p90 ms", "min ms", "÷ " + label(small.n) + " (p50)", "÷ " + label(small.n) + " (min)"], cn.results.flatMap((r) => cmds.map(([k, c]) => [r.envelopes, c, ms(r[k].p50), ms(r[k].p90), ms(r[k].min), r === small ? "" : f(ratio(r[k].p50, small[k].p50), 2), r === small ? "" : f(ratio(r[k].min, small[k].min), 2)])))}
+
+${table(["envelopes", "build s (sign + ingest + commit)", "first open ms (full audit)", "first post ms (finds the uncommitted suffix from the start)", "first work ls ms"], cn.results.map((r) => [r.envelopes, f(r.buildSeconds, 1), ms(r.firstOpenMs), ms(r.firstPostMs), ms(r.firstWorkLsMs)]))}
+
+Before this change every open re-verified every signature of the copy: the first-open column is what \`post\` and \`log --attention\` paid on every run.
+(The first \`work ls\` reads the committed state the builder's sequencer stored; on a copy made by \`join\`, the node's first read folds the committed log once and stores it.)
+What remains per command is the process itself: \`id\`, which only starts and reads the identity, takes ${f(ratio(small.id.p50, small.post.p50) * 100, 0)} % of a \`post\`'s median at ${label(small.n)};
+the spread between p50 and min is other load on the machine's ${results.machine.cpus} cores.
+`);
+  }
+
   for (const name of ["catch-up", "log-ingest"]) {
     const x = b[name];
     if (x?.notYet) {
@@ -280,7 +312,7 @@ planning. The edge is \`wrangler dev\` (workerd with local SQLite, plus wrangler
 (default settings: broadcasts merged per event-loop turn, \`flushDelay: 0\`; and \`flushDelay: false\`: every update broadcast at once, unmerged),
 \`@y/websocket-server\` 0.1.1 (no persistence), and a plain \`ws\` relay that keeps no document.
 
-Run it: \`npm run bench\` (everything, about 8½ minutes on 2 cores, rewrites this page; \`npm run bench -- --million\` adds the 1M-envelope log, about 10 minutes more), \`npm run bench -- fanout --quick\` (one benchmark, small sizes,
+Run it: \`npm run bench\` (everything, about 10 minutes on 2 cores, rewrites this page; \`npm run bench -- --million\` adds the 1M-envelope log, about 10 minutes more), \`npm run bench -- fanout --quick\` (one benchmark, small sizes,
 a JSON file and a summary only; add \`--docs\` to render this page from it).
 
 ## Targets

@@ -20,7 +20,7 @@ import { render } from "./report.mjs";
 import { killAll } from "./lib/servers.mjs";
 import { repoRoot } from "../scripts/edge-dev.mjs";
 
-const ORDER = ["fanout", "throughput", "cold-load", "catch-up", "log-ingest", "memory"];
+const ORDER = ["fanout", "throughput", "cold-load", "catch-up", "log-ingest", "memory", "cli-node"];
 
 const args = process.argv.slice(2);
 
