@@ -19,7 +19,7 @@ const serve: CommandSpec<{ port: number; host: string }> = {
   name: "serve",
   summary: "Host this node's spaces for other nodes at ws://host:port/s/<space> (no edge needed)",
   usage: ["serve [--port <n>] [--host <address>]"],
-  details: "Runs the same space rooms as the edge (Yjs + signed log), so `commons peer` and stock Yjs clients sync with it. Listens on 127.0.0.1 unless --host (e.g. --host 0.0.0.0 for a LAN; anyone who can connect may push verified envelopes and edit the document). --port 0 picks a free port. Holds the spaces it serves until stopped (Ctrl-C).",
+  details: "Runs the same space rooms as the edge (Yjs + signed log), so `commons peer` and stock Yjs clients sync with it. Listens on 127.0.0.1 unless --host (e.g. --host 0.0.0.0 for a LAN). Peers authenticate as at the edge (a capability token; `commons peer` sends its own): this node's committed membership decides who reads and writes, and a private space refuses everyone else. --port 0 picks a free port. Holds the spaces it serves until stopped (Ctrl-C).",
   examples: ["commons serve --port 7878", "commons serve --host 0.0.0.0 --port 7878"],
   options: { port: { type: "string" }, host: { type: "string" } },
   parse: (positionals, values) => (arity("serve", positionals, 0, 0), { port: port("serve", str(values, "port")) ?? 7878, host: str(values, "host") ?? "127.0.0.1" }),
