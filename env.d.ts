@@ -2,6 +2,7 @@
 declare namespace Cloudflare {
   interface Env {
     SPACES: DurableObjectNamespace<import("./durable-objects/space.js").SpaceDO>;
+    AGENTS: DurableObjectNamespace<import("./durable-objects/agent.js").AgentDO>;
     /** Comma-separated hosts the MCP endpoint answers to (default: loopback names only). */
     COMMONS_ALLOWED_HOSTS?: string;
   }

@@ -7,13 +7,16 @@
  *   GET /s/:space/presence     who is here, in which mode (JSON)
  *   GET|POST /s/:space/log     query the channel / push envelopes; GET /s/:space/log/state
  *   POST /s/:space/mcp         the space's MCP tools (Streamable HTTP, bearer capability token)
+ *   /agents/:name[/…]          an agent (AgentDO): A2A card, JSON-RPC and HTTP+JSON (docs/AGENTS.md)
  */
 import { Hono } from "hono";
 import { CommonsError, isCommonsError } from "../core/errors.js";
+import { parseAgentName } from "../core/a2a/name.js";
 import { parseSpaceId, type SpaceId } from "../core/ids.js";
 import { spacePage } from "./space-page.js";
 
 export { SpaceDO } from "../durable-objects/space.js";
+export { AgentDO } from "../durable-objects/agent.js";
 
 const app = new Hono<{ Bindings: Env; Variables: { space: SpaceId } }>();
 
@@ -28,6 +31,8 @@ app.get("/", (c) =>
       log: "/s/:space/log",
       logState: "/s/:space/log/state",
       mcp: "/s/:space/mcp",
+      agent: "/agents/:name",
+      agentCard: "/agents/:name/.well-known/agent-card.json",
     },
   }),
 );
@@ -57,6 +62,12 @@ app.get("/s/:space/presence", (c) => toSpace(c));
 app.on(["GET", "POST"], "/s/:space/log", (c) => toSpace(c));
 app.get("/s/:space/log/state", (c) => toSpace(c));
 app.on(["GET", "POST", "DELETE"], "/s/:space/mcp", (c) => toSpace(c));
+
+// An agent's object answers every path beneath its name with its own router (durable-objects/agent-http.ts).
+const toAgent = (c: { env: Env; req: { raw: Request; param(key: "name"): string } }) =>
+  c.env.AGENTS.get(c.env.AGENTS.idFromName(parseAgentName(c.req.param("name")))).fetch(c.req.raw);
+app.all("/agents/:name", (c) => toAgent(c));
+app.all("/agents/:name/*", (c) => toAgent(c));
 
 app.notFound((c) => {
   const error = new CommonsError("not-found", `no route ${c.req.method} ${new URL(c.req.url).pathname}: see GET / for the routes`, { status: 404 });

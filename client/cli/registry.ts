@@ -2,6 +2,7 @@
  * Every `commons` command, and the one entry point that turns argv into a parsed command
  * (pure: no I/O, so tests call it directly).
  */
+import { a2aCommands } from "./commands/a2a.js";
 import { authorityCommands } from "./commands/authority.js";
 import { bundleCommands } from "./commands/bundle.js";
 import { channelCommands } from "./commands/channel.js";
@@ -14,7 +15,7 @@ import { workCommands } from "./commands/work.js";
 import { parseWith, usage, type CommandSpec, type ParsedCommand } from "./spec.js";
 
 export const COMMANDS: readonly CommandSpec[] = [
-  ...nodeCommands, ...channelCommands, ...workCommands, ...inviteCommands, ...spaceCommands, ...policyCommands, ...netCommands, ...bundleCommands, ...authorityCommands,
+  ...nodeCommands, ...channelCommands, ...workCommands, ...inviteCommands, ...spaceCommands, ...policyCommands, ...netCommands, ...bundleCommands, ...authorityCommands, ...a2aCommands,
 ];
 
 export type Parsed = ParsedCommand | { help: true; spec: null };

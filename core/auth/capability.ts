@@ -1,6 +1,8 @@
 /**
  * Capability tokens: EdDSA-signed JWTs (compact JWS) that say what a caller may do in one
- * space, verified through `jose` with a key taken ONLY from the issuer's did:key.
+ * space, verified through `jose` with a key taken ONLY from the issuer's did:key. The same
+ * tokens, self-issued with `aud` = commons:agent:<did>, authenticate callers of an agent
+ * (verifyAgentCapability: steps 1–5 only, see there).
  *
  * Verification order (each step's refusal is a CommonsError; docs/AUTHORITY.md):
  *   1. shape: a string of three base64url parts, ≤ MAX_TOKEN_LENGTH  → token-malformed (401)
@@ -9,8 +11,8 @@
  *   3. claims: strict schema → token-malformed; a kid other than the thumbprint of iss's
  *      key → token-embedded-key (401)
  *   4. signature by iss's key (jose compactVerify, algorithms ["EdDSA"]) → token-bad-signature
- *   5. aud = commons:space:<space> → token-wrong-audience; nbf/iat/exp with CLOCK_SKEW_SECONDS
- *      → token-not-yet-valid / token-expired (401)
+ *   5. aud = commons:space:<space> (an agent's: commons:agent:<did>) → token-wrong-audience;
+ *      nbf/iat/exp with CLOCK_SKEW_SECONDS → token-not-yet-valid / token-expired (401)
  *   6. the parent, if any, through 1–6 (depth ≤ MAX_CHAIN_DEPTH → else token-chain-too-deep),
  *      then linkage (child iss = parent sub, same aud) → token-chain-broken and narrowing →
  *      token-widened (403)
@@ -27,7 +29,7 @@ import { decodeBase64url, encodeBase64url } from "../identity/encoding.js";
 import { jwkThumbprint, type Signer } from "../identity/signer.js";
 import type { BodyOf, Tier } from "../log/types/index.js";
 import { GRANTING_ROLES, type CapabilityAuthority } from "./authority.js";
-import { audienceFor, capabilityClaimsSchema, CLOCK_SKEW_SECONDS, MAX_CHAIN_DEPTH, MAX_TOKEN_LENGTH, type CapabilityClaims } from "./claims.js";
+import { agentAudienceFor, audienceFor, capabilityClaimsSchema, CLOCK_SKEW_SECONDS, MAX_CHAIN_DEPTH, MAX_TOKEN_LENGTH, type CapabilityClaims } from "./claims.js";
 import { tokenError } from "./errors.js";
 import { widening, type Budget, type Scope } from "./narrowing.js";
 
@@ -62,6 +64,11 @@ export async function issueCapability(signer: Signer, input: CapabilityInput): P
     nbf: input.nbf ?? iat, exp: input.exp ?? iat + (input.ttlSeconds ?? 3600), iat, epoch: input.epoch,
     ...(input.parent === undefined ? {} : { parent: input.parent }),
   };
+  return signClaims(signer, claims);
+}
+
+/** Checks `claims` against the schema and signs them as a compact JWS with `signer`'s key. */
+async function signClaims(signer: Signer, claims: unknown): Promise<string> {
   const parsed = capabilityClaimsSchema.safeParse(claims);
   if (!parsed.success) throw tokenError("token-malformed", `Cannot issue this token: ${parsed.error.issues[0]?.message ?? "invalid claims"}.`);
   const header = { alg: "EdDSA", typ: "JWT", kid: await jwkThumbprint(signer.did) };
@@ -116,7 +123,7 @@ export async function verifyCapability(token: string, options: VerifyOptions): P
 
 /** Steps 1–6: the token and its parents, cryptographically and structurally; leaf first. */
 async function verifyChain(token: string, options: VerifyOptions, depth: number): Promise<CapabilityClaims[]> {
-  const claims = await verifyOne(token, options);
+  const claims = await verifyOne(token, { audience: audienceFor(options.space), now: options.now });
   if (claims.parent === undefined) return [claims];
   if (depth >= MAX_CHAIN_DEPTH) {
     throw tokenError("token-chain-too-deep", `Delegation chains are at most ${MAX_CHAIN_DEPTH} tokens long: ask a holder nearer the root for a token.`);
@@ -133,8 +140,8 @@ async function verifyChain(token: string, options: VerifyOptions, depth: number)
   return [claims, ...parents];
 }
 
-/** Steps 1–5 for one token. */
-async function verifyOne(token: string, { space, now }: VerifyOptions): Promise<CapabilityClaims> {
+/** Steps 1–5 for one token, whose `aud` must be `audience`. */
+async function verifyOne(token: string, { audience, now }: { audience: string; now: number }): Promise<CapabilityClaims> {
   const malformed = (why: string) => tokenError("token-malformed", `The capability token is malformed (${why}): send the compact JWS exactly as issued.`);
   if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) throw malformed(`not a string of at most ${MAX_TOKEN_LENGTH} characters`);
   const parts = token.split(".");
@@ -167,8 +174,8 @@ async function verifyOne(token: string, { space, now }: VerifyOptions): Promise<
     if (error instanceof joseErrors.JOSEAlgNotAllowed) throw tokenError("token-alg-not-allowed", "Only EdDSA tokens are accepted.", error);
     throw tokenError("token-bad-signature", `The token's signature is not ${claims.iss}'s: it was altered or signed by another key; get a fresh token.`, error);
   }
-  if (claims.aud !== audienceFor(space)) {
-    throw tokenError("token-wrong-audience", `This token is for ${claims.aud}, not ${audienceFor(space)}: use a token issued for this space.`);
+  if (claims.aud !== audience) {
+    throw tokenError("token-wrong-audience", `This token is for ${claims.aud}, not ${audience}: use a token issued for ${audience.startsWith("commons:agent:") ? "this agent (its did is on its card)" : "this space"}.`);
   }
   const seconds = now / 1000;
   if (claims.nbf > seconds + CLOCK_SKEW_SECONDS || claims.iat > seconds + CLOCK_SKEW_SECONDS) {
@@ -213,6 +220,53 @@ function checkAuthority(chain: CapabilityClaims[], authority: CapabilityAuthorit
       }
     }
   }
+}
+
+/**
+ * Tokens that call an agent (A2A, docs/AGENTS.md): self-issued (iss = sub = the caller), so
+ * the token proves the caller holds its did's key, with `aud` = commons:agent:<agent did>.
+ * No space's membership backs them, so no chain and no step 7: `tier` is fixed at 1 and
+ * `epoch` at 0 (they mean nothing to an agent); `tools` names the A2A methods allowed
+ * (`SendMessage`, `GetTask`, …) or ["*"].
+ */
+export interface AgentCapabilityInput {
+  /** The agent's did (from its signed card). */
+  agent: Did;
+  /** A2A method names, or ["*"] (the default). */
+  methods?: string[];
+  jti?: string;
+  /** Lifetime in seconds. Default 3600. */
+  ttlSeconds?: number;
+  /** Issue time in ms. Default Date.now(). */
+  now?: number;
+}
+
+export interface VerifiedAgentCapability {
+  /** The caller: the token's issuer and subject. */
+  caller: Did;
+  jti: string;
+  methods: string[];
+  /** Expiry, ms. */
+  expiresAt: number;
+}
+
+/** Signs a token with which `signer` calls the agent `input.agent`. */
+export async function issueAgentCapability(signer: Signer, input: AgentCapabilityInput): Promise<string> {
+  const iat = Math.floor((input.now ?? Date.now()) / 1000);
+  const claims = {
+    iss: signer.did, sub: signer.did, aud: agentAudienceFor(input.agent), jti: input.jti ?? randomJti(),
+    tools: input.methods ?? ["*"], tier: 1, nbf: iat, exp: iat + (input.ttlSeconds ?? 3600), iat, epoch: 0,
+  };
+  return signClaims(signer, claims);
+}
+
+/** Verifies a bearer token for the agent whose did is `agent`; throws a token-* CommonsError otherwise. */
+export async function verifyAgentCapability(token: string, { agent, now }: { agent: Did; now: number }): Promise<VerifiedAgentCapability> {
+  const claims = await verifyOne(token, { audience: agentAudienceFor(agent), now });
+  if (claims.parent !== undefined || claims.iss !== claims.sub) {
+    throw tokenError("token-cannot-grant", `Tokens for an agent are self-issued (iss = sub, no parent): sign one with your own key (\`commons a2a token <agent-url>\`).`);
+  }
+  return { caller: claims.sub, jti: claims.jti, methods: claims.tools, expiresAt: claims.exp * 1000 };
 }
 
 /**

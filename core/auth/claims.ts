@@ -4,7 +4,9 @@
  *
  *   iss     did:key of the issuer: the only place the verification key comes from
  *   sub     did:key of the caller the token is for
- *   aud     "commons:space:<space>"
+ *   aud     "commons:space:<space>", or "commons:agent:<agent did>" for a token that calls an
+ *           agent (AgentDO, docs/AGENTS.md): the agent is its did, so a token for one agent is
+ *           never good at a same-named agent of another deployment, or a re-created one
  *   jti     the token's id (what revocations and budget spends name)
  *   tools   tool names it allows, or ["*"]
  *   tier    ceiling 1–4: the highest tier of decision under which its calls may proceed
@@ -32,10 +34,23 @@ export function audienceFor(space: string): string {
   return `${AUDIENCE_PREFIX}${space}`;
 }
 
+/**
+ * The audience of a token that calls an agent. Space verifiers compare `aud` with
+ * `audienceFor(space)` exactly, so such a token is never accepted by a space, nor a space
+ * token by an agent (verifyAgentCapability compares with `agentAudienceFor(did)`).
+ */
+export const AGENT_AUDIENCE_PREFIX = "commons:agent:";
+
+export function agentAudienceFor(agent: string): string {
+  return `${AGENT_AUDIENCE_PREFIX}${agent}`;
+}
+
 export const capabilityClaimsSchema = z.strictObject({
   iss: didSchema,
   sub: didSchema,
-  aud: z.string().startsWith(AUDIENCE_PREFIX).max(200),
+  aud: z.string().max(200).refine((aud) => aud.startsWith(AUDIENCE_PREFIX) || aud.startsWith(AGENT_AUDIENCE_PREFIX), {
+    message: `must start with "${AUDIENCE_PREFIX}" or "${AGENT_AUDIENCE_PREFIX}"`,
+  }),
   jti: jtiSchema,
   tools: toolsSchema,
   tier: tierSchema,

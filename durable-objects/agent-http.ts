@@ -1,0 +1,127 @@
+/**
+ * The AgentDO's own Hono app: the thin adapter between HTTP and the SDK's request handler.
+ * The Worker forwards `/agents/:name…` unchanged and this router answers it:
+ *
+ *   GET  /agents/:name/.well-known/agent-card.json   the signed card (public)
+ *   POST /agents/:name                                 JSON-RPC binding (agent-jsonrpc.ts)
+ *   *    /agents/:name/…                               HTTP+JSON binding (agent-rest.ts)
+ *
+ * Every call is opened the same way on both bindings (`openCall`): the caller is
+ * authenticated (core/a2a/caller.ts), then the A2A version checked (core/a2a/version.ts),
+ * then a DefaultRequestHandler made for this request's card over the object's one task
+ * store, executor and event buses (shared, so a stream and a cancel of the same task meet).
+ */
+import { AgentCard, Extensions } from "@a2a-js/sdk";
+import { DefaultRequestHandler, ServerCallContext, type AgentExecutor, type ExecutionEventBusManager, type TaskStore } from "@a2a-js/sdk/server";
+import { Hono } from "hono";
+import type { Brain } from "../core/a2a/brain.js";
+import { authenticateCaller, requireMethod, type CallerUser } from "../core/a2a/caller.js";
+import { buildAgentCard, signAgentCard, type AgentCardJson, type AgentProfile } from "../core/a2a/card.js";
+import type { AgentName } from "../core/a2a/name.js";
+import { checkVersion } from "../core/a2a/version.js";
+import { agentAudienceFor } from "../core/auth/claims.js";
+import { CommonsError, isCommonsError } from "../core/errors.js";
+import type { Ed25519Signer } from "../core/identity/signer.js";
+import { jsonRpc } from "./agent-jsonrpc.js";
+import { rest } from "./agent-rest.js";
+
+export interface AgentDeps {
+  name: AgentName;
+  signer: Ed25519Signer;
+  profile(): AgentProfile;
+  brain: Brain;
+  store: TaskStore;
+  executor: AgentExecutor;
+  buses: ExecutionEventBusManager;
+}
+
+/** Largest request body either binding reads. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface A2ACall {
+  caller: CallerUser;
+  context: ServerCallContext;
+  handler: DefaultRequestHandler;
+}
+
+export function agentApp(deps: AgentDeps): Hono {
+  const app = new Hono();
+  const signed = new Map<string, Promise<AgentCardJson>>();
+  app.get("/agents/:name/.well-known/agent-card.json", async (c) => {
+    const base = baseOf(c.req.raw, deps.name);
+    const card = buildAgentCard(deps.profile(), base, deps.brain.skill);
+    // Signing is deterministic, so a cache keyed by the card's own content is always right.
+    const key = JSON.stringify(card);
+    if (!signed.has(key)) {
+      if (signed.size >= 16) signed.clear();
+      signed.set(key, signAgentCard(card, deps.signer));
+    }
+    return c.json(await signed.get(key)!);
+  });
+  app.post("/agents/:name", (c) => jsonRpc(deps, c.req.raw));
+  app.all("/agents/:name/*", (c) => rest(deps, c.req.raw));
+  app.notFound((c) => {
+    const error = new CommonsError("not-found", `no route ${c.req.method} ${new URL(c.req.url).pathname}: the card at /agents/${deps.name}/.well-known/agent-card.json lists this agent's bindings`, { status: 404 });
+    return c.json(error.toJSON(), 404);
+  });
+  app.onError((error, c) => {
+    console.error(`AgentDO ${deps.name}:`, error);
+    const internal = new CommonsError("internal", "the agent failed to handle this request; it is logged, try again", { status: 500, cause: error });
+    return c.json(internal.toJSON(), 500);
+  });
+  return app;
+}
+
+/** The agent's interface URL as this request reached it: `<origin>/agents/<name>`. */
+export function baseOf(request: Request, name: AgentName): string {
+  return `${new URL(request.url).origin}/agents/${name}`;
+}
+
+/** The typed card the request handler reads (capabilities, input modes, versions). */
+export function handlerCard(deps: AgentDeps, request: Request): AgentCard {
+  return AgentCard.fromJSON(buildAgentCard(deps.profile(), baseOf(request, deps.name), deps.brain.skill));
+}
+
+/**
+ * Authenticates the caller for `method`, checks the version for `binding`, and makes the
+ * handler. Throws a 401/403 CommonsError for the caller, VersionNotSupportedError for the version.
+ */
+export async function openCall(deps: AgentDeps, request: Request, binding: "JSONRPC" | "HTTP+JSON", method: string): Promise<A2ACall> {
+  const caller = await authenticateCaller(request, deps.signer.did);
+  requireMethod(caller, method);
+  const card = handlerCard(deps, request);
+  checkVersion(request.headers.get("A2A-Version"), card, binding);
+  const context = new ServerCallContext({
+    user: caller,
+    requestedVersion: "1.0",
+    requestedExtensions: Extensions.parseServiceParameter(request.headers.get("A2A-Extensions") ?? undefined),
+  });
+  const handler = new DefaultRequestHandler(card, deps.store, deps.executor, deps.buses, undefined, undefined, undefined, undefined, { validateInputModes: true });
+  return { caller, context, handler };
+}
+
+/** Headers for a refused caller: the RFC 6750 challenge on 401. */
+export function refusalHeaders(error: unknown, deps: AgentDeps): Record<string, string> {
+  if (!isCommonsError(error) || error.status !== 401) return {};
+  const realm = `realm="${agentAudienceFor(deps.signer.did)}"`;
+  return { "WWW-Authenticate": error.code === "token-missing" ? `Bearer ${realm}` : `Bearer ${realm}, error="invalid_token"` };
+}
+
+/** True for the caller refusals `openCall` throws (answered 401/403 on both bindings). */
+export function isCallerRefusal(error: unknown): error is CommonsError {
+  return isCommonsError(error) && (error.status === 401 || error.status === 403);
+}
+
+/** The body as text, or null when it is larger than MAX_BODY_BYTES. */
+export async function readBody(request: Request): Promise<string | null> {
+  const declared = Number(request.headers.get("Content-Length") ?? "0");
+  if (declared > MAX_BODY_BYTES) return null;
+  const bytes = await request.arrayBuffer();
+  return bytes.byteLength > MAX_BODY_BYTES ? null : new TextDecoder().decode(bytes);
+}
+
+/** The A2A-Extensions response header when the call activated any. */
+export function extensionHeaders(context: ServerCallContext): Record<string, string> {
+  const activated = context.activatedExtensions;
+  return activated && activated.length > 0 ? { "A2A-Extensions": Extensions.toServiceParameter(activated) } : {};
+}

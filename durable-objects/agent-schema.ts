@@ -1,0 +1,58 @@
+/**
+ * The AgentDO's storage, in its SQLite: its key, its profile, its tasks.
+ *
+ *   agent_identity (name, jwk)              the agent's Ed25519 key, made on first start:
+ *                                           its did:key lives exactly as long as the object
+ *   agent_profile (id = 1, description, domains)   what the card says about it
+ *   a2a_tasks (…)                           the tasks (core/a2a/task-store.ts owns the columns)
+ *   agent_meta (key, value)                 schema_version
+ *
+ * Migrations run in order inside one transaction and record the version they reached, so
+ * a later item (cursors into spaces, claims) adds a step here rather than a table elsewhere.
+ */
+import type { AgentProfile } from "../core/a2a/card.js";
+import type { AgentName } from "../core/a2a/name.js";
+import { TASK_TABLES } from "../core/a2a/task-store.js";
+import { Ed25519Signer } from "../core/identity/signer.js";
+import type { SqlStorage } from "../core/storage/sql.js";
+
+const MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE IF NOT EXISTS agent_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS agent_identity (name TEXT PRIMARY KEY, jwk TEXT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS agent_profile (id INTEGER PRIMARY KEY CHECK (id = 1), description TEXT NOT NULL, domains TEXT NOT NULL)`,
+    ...TASK_TABLES,
+  ],
+];
+
+export function migrateAgent(sql: SqlStorage): void {
+  sql.exec(MIGRATIONS[0]![0]!);
+  const [row] = sql.exec<{ value: string }>(`SELECT value FROM agent_meta WHERE key = 'schema_version'`);
+  const from = row === undefined ? 0 : Number(row.value);
+  if (from >= MIGRATIONS.length) return;
+  sql.transaction(() => {
+    for (const step of MIGRATIONS.slice(from)) for (const statement of step) sql.exec(statement);
+    sql.exec(`INSERT INTO agent_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, String(MIGRATIONS.length));
+  });
+}
+
+/** The agent's key: made once, then read back on every start (an evicted agent keeps its did). */
+export async function loadOrCreateAgentSigner(sql: SqlStorage): Promise<Ed25519Signer> {
+  const [row] = sql.exec<{ jwk: string }>(`SELECT jwk FROM agent_identity WHERE name = 'agent'`);
+  if (row) return Ed25519Signer.fromJwk(JSON.parse(row.jwk));
+  const signer = await Ed25519Signer.generate();
+  sql.exec(`INSERT INTO agent_identity (name, jwk) VALUES ('agent', ?)`, JSON.stringify(signer.exportPrivateJwk()));
+  return signer;
+}
+
+export function readProfile(sql: SqlStorage, name: AgentName, signer: Ed25519Signer): AgentProfile {
+  const [row] = sql.exec<{ description: string; domains: string }>(`SELECT description, domains FROM agent_profile WHERE id = 1`);
+  return { name, did: signer.did, description: row?.description ?? "", domains: row === undefined ? [] : (JSON.parse(row.domains) as string[]) };
+}
+
+export function writeProfile(sql: SqlStorage, profile: Pick<AgentProfile, "description" | "domains">): void {
+  sql.exec(
+    `INSERT INTO agent_profile (id, description, domains) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET description = excluded.description, domains = excluded.domains`,
+    profile.description, JSON.stringify(profile.domains),
+  );
+}

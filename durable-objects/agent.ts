@@ -1,0 +1,78 @@
+/**
+ * AgentDO: one agent, one object per name, reached at `/agents/:name` — an A2A v1.0 agent
+ * with its own Ed25519 did:key (kept in its SQLite), a signed card, the JSON-RPC and
+ * HTTP+JSON bindings, and tasks in its SQLite so an evicted agent keeps them.
+ *
+ * A thin actor: it opens its storage (agent-schema.ts), makes its key, and hands every
+ * request to its own Hono app (agent-http.ts) over the SDK's request handler, a task store
+ * on its SQLite (core/a2a/task-store.ts) and an executor around its brain
+ * (core/a2a/executor.ts, core/a2a/echo-brain.ts). Docs: docs/AGENTS.md.
+ *
+ * Later items build on this object: membership and watching spaces (a cursor per space,
+ * notified by the space), self-selection, other brains. `configure` is the RPC seam through
+ * which `commons agent add` will set the agent's domains.
+ */
+import { DefaultExecutionEventBusManager } from "@a2a-js/sdk/server";
+import { DurableObject } from "cloudflare:workers";
+import type { Hono } from "hono";
+import type { Brain } from "../core/a2a/brain.js";
+import type { AgentProfile } from "../core/a2a/card.js";
+import { echoBrain } from "../core/a2a/echo-brain.js";
+import { BrainExecutor } from "../core/a2a/executor.js";
+import { parseAgentName, type AgentName } from "../core/a2a/name.js";
+import { SqlTaskStore } from "../core/a2a/task-store.js";
+import type { Ed25519Signer } from "../core/identity/signer.js";
+import { loadOrCreateAgentSigner, migrateAgent, readProfile, writeProfile } from "./agent-schema.js";
+import { agentApp } from "./agent-http.js";
+import { DurableObjectSql } from "./sql-storage.js";
+
+/** Domains and description `configure` accepts: short, lowercase words, at most 32 domains. */
+const DOMAIN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export class AgentDO extends DurableObject<Env> {
+  private readonly sql = new DurableObjectSql(this.ctx.storage);
+  private readonly brain: Brain = echoBrain;
+  private name!: AgentName;
+  private signer!: Ed25519Signer;
+  private app!: Hono;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Nothing is answered before the key exists: a card is always signed by the stored key.
+    void ctx.blockConcurrencyWhile(async () => {
+      migrateAgent(this.sql);
+      this.name = parseAgentName(ctx.id.name ?? "");
+      this.signer = await loadOrCreateAgentSigner(this.sql);
+      this.app = agentApp({
+        name: this.name,
+        signer: this.signer,
+        profile: () => readProfile(this.sql, this.name, this.signer),
+        brain: this.brain,
+        store: new SqlTaskStore(this.sql),
+        executor: new BrainExecutor(this.brain),
+        buses: new DefaultExecutionEventBusManager(),
+      });
+    });
+  }
+
+  override fetch(request: Request): Promise<Response> | Response {
+    return this.app.fetch(request);
+  }
+
+  /** RPC: the agent's name, did and what its card says (for the Worker and other actors). */
+  profile(): AgentProfile {
+    return readProfile(this.sql, this.name, this.signer);
+  }
+
+  /** RPC: sets what the card says about the agent (issue 12 item 2's `commons agent add`). */
+  configure(update: { description?: string; domains?: string[] }): AgentProfile {
+    const current = this.profile();
+    const domains = update.domains ?? current.domains;
+    if (domains.length > 32 || !domains.every((d) => DOMAIN.test(d))) {
+      throw new Error("domains are at most 32 short lowercase names (letters, digits, . _ -)");
+    }
+    const description = (update.description ?? current.description).slice(0, 1000);
+    writeProfile(this.sql, { description, domains: [...new Set(domains)] });
+    return this.profile();
+  }
+}
