@@ -5,6 +5,8 @@ declare namespace Cloudflare {
     AGENTS: DurableObjectNamespace<import("./durable-objects/agent.js").AgentDO>;
     /** Comma-separated hosts the MCP endpoint answers to (default: loopback names only). */
     COMMONS_ALLOWED_HOSTS?: string;
+    /** Quotas at the door as JSON, any subset of core/space/quota.ts QuotaConfig (defaults fill the rest). */
+    COMMONS_QUOTAS?: string;
   }
   interface Exports {
     /** The Worker's default export (the Hono app), as a service for tests inside workerd. */

@@ -20,7 +20,13 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            // A socket quota small enough for a test to reach (test/workers/space-genesis.test.ts).
+            miniflare: { bindings: { COMMONS_QUOTAS: JSON.stringify({ socketsPerIdentity: 8 }) } },
+          }),
+        ],
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],

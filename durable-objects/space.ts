@@ -23,7 +23,10 @@ import { LogRoom } from "../core/space/log-room.js";
 import { routeFrame, type SocketPeer } from "../core/space/space-socket.js";
 import { YjsRoom, type OwnedAwareness } from "../core/space/yjs-room.js";
 import { YUpdateStore } from "../core/yjs/update-store.js";
-import { loadOrCreateSigner } from "./space-identity.js";
+import { Ed25519Signer } from "../core/identity/signer.js";
+import { Limiter, quotasFrom, rateLimitedMessage, SocketCounter } from "../core/space/quota.js";
+import { beforeGenesis, hasGenesis } from "./space-genesis.js";
+import { loadOrCreateSigner, storeSigner } from "./space-identity.js";
 import { SpaceMcp } from "./space-mcp.js";
 import { DurableObjectSql } from "./sql-storage.js";
 
@@ -60,10 +63,52 @@ export class SpaceDO extends Server<Env> {
   /** What the door decided for each upgrade request, from fetch to onConnect. */
   private readonly admitted = new WeakMap<Request, Access>();
   private readonly rights = new RightsWatch();
+  /** Known to hold a genesis (checked once per instance: a space never stops existing). */
+  private exists = false;
+  /** The key `/log/state` shows before the genesis; stored when a genesis arrives. */
+  private pending: Promise<Ed25519Signer> | undefined;
+  /** Why the last start failed; the next request tries again (see ready). */
+  private failure: unknown;
+  /** The storage as core sees it; `storage.rowsRead` is how tests show what a wake reads. */
+  storage!: DurableObjectSql;
+  private readonly quotas = quotasFrom(this.env.COMMONS_QUOTAS);
+  private readonly sockets_per = new SocketCounter({ perIdentity: this.quotas.socketsPerIdentity, anonymous: this.quotas.anonymousSockets });
+  private readonly frames = new Limiter(this.quotas.socketFrames);
+  private readonly bytes = new Limiter(this.quotas.socketBytes);
+  private readonly authors = new Limiter(this.quotas.authorEnvelopes);
 
+  /**
+   * partyserver's start hook. A failure here must not leave the object broken for good: it
+   * is remembered, the request that woke the object answers 503 `space-unavailable`, and the
+   * next request starts again (see ready).
+   */
   override async onStart(): Promise<void> {
-    const sql = new DurableObjectSql(this.ctx.storage);
-    for (const conn of this.getConnections<ConnectionMemo>()) this.track(conn, (conn.state as ConnectionMemo | null) ?? null);
+    try {
+      await this.start();
+      this.failure = undefined;
+    } catch (error) {
+      this.failure = error;
+      console.error(`SpaceDO ${this.name} could not start:`, error);
+    }
+  }
+
+  /** Tries a failed start again; throws the 503 the caller answers with if it fails again. */
+  private async ready(): Promise<void> {
+    if (this.failure !== undefined) await this.onStart();
+    if (this.failure === undefined) return;
+    const reason = this.failure instanceof Error ? this.failure.message : String(this.failure);
+    throw new CommonsError("space-unavailable", `This space could not start (${reason.slice(0, 200)}): try again; if it persists, rebuild it from a node with \`commons host\`.`, { status: 503 });
+  }
+
+  private async start(): Promise<void> {
+    this.started = false;
+    const sql = (this.storage = new DurableObjectSql(this.ctx.storage));
+    for (const conn of this.getConnections<ConnectionMemo>()) {
+      const memo = (conn.state as ConnectionMemo | null) ?? null;
+      this.track(conn, memo);
+      // Sockets that outlived a wake count against their identity's quota again.
+      this.sockets_per.admit(memo?.did ?? null);
+    }
     const peers = () => {
       // Every fan-out first brings rights up to date: a removed member is sent nothing more.
       if (this.started) this.recheck();
@@ -104,11 +149,18 @@ export class SpaceDO extends Server<Env> {
       replica,
       sequencer,
       { peers, setLive: (peer, logLive) => this.remember(peer.id, { logLive }) },
-      { signer, afterCommit: this.mcp.afterCommit },
+      {
+        signer,
+        afterCommit: this.mcp.afterCommit,
+        authorRate: (author) => this.authors.take(author),
+        // A zero-delay timer is a macrotask: other sockets' frames run between two pages.
+        yieldBetweenPages: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      },
     );
-    // Envelopes may have arrived while this replica could not commit (a hand-over, a crash).
-    await this.log.commitPending();
     this.started = true;
+    // Envelopes may have arrived while this replica could not commit (a hand-over, a crash).
+    // If it still cannot, the space keeps serving reads and says why in the log.
+    await this.log.commitPending().catch((error: unknown) => console.error(`SpaceDO ${this.name} could not commit what is pending:`, error));
   }
 
   /**
@@ -116,17 +168,30 @@ export class SpaceDO extends Server<Env> {
    * refused connection gets its HTTP error (401/403 with the stable code) and never a socket.
    */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return super.fetch(request);
     try {
+      if (!this.exists && !(this.exists = hasGenesis(this.ctx.storage))) {
+        const answer = await beforeGenesis(request, this.name, await (this.pending ??= Ed25519Signer.generate()));
+        if (answer instanceof Response) return answer;
+        // A genesis: from here on the space exists, with the key /log/state showed.
+        storeSigner(new DurableObjectSql(this.ctx.storage), await this.pending);
+        this.exists = true;
+        request = answer;
+      }
       // partyserver runs onStart only inside its own entry points; setName is its public way
       // to run it first (a no-op once started). The door needs the committed state.
       if (!this.started) await this.setName(this.name);
+      await this.ready();
+      if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return await super.fetch(request);
       const access = await this.admit(request);
       requireRead(access, this.name);
+      if (!this.sockets_per.admit(access.did)) {
+        const limit = access.did === null ? `${this.quotas.anonymousSockets} anonymous sockets` : `${this.quotas.socketsPerIdentity} sockets per identity`;
+        throw new CommonsError("rate-limited", `rate-limited: this space allows ${limit}; close one, then retry after 1 s`, { status: 429 });
+      }
       this.admitted.set(request, access);
     } catch (error) {
       if (!isCommonsError(error)) throw error;
-      return Response.json(error.toJSON(), { status: error.status });
+      return Response.json(error.toJSON(), { status: error.status, ...(error.status === 429 ? { headers: { "Retry-After": "1" } } : {}) });
     }
     return super.fetch(request);
   }
@@ -154,6 +219,7 @@ export class SpaceDO extends Server<Env> {
     const entry = id === undefined ? undefined : this.sockets.get(id);
     if (entry === undefined) return super.webSocketMessage(ws, message);
     try {
+      if (!this.withinQuota(entry, message)) return;
       this.recheck();
       await routeFrame(entry.peer, toBytes(message), this.yjs, this.log);
     } catch (error) {
@@ -162,7 +228,9 @@ export class SpaceDO extends Server<Env> {
   }
 
   override async onMessage(conn: Connection<ConnectionMemo>, message: WSMessage): Promise<void> {
+    if (this.failure !== undefined) return conn.close(1013, "space-unavailable");
     const peer = this.peer(conn);
+    if (!this.withinQuota(this.sockets.get(conn.id)!, message)) return;
     this.recheck();
     await routeFrame(peer, toBytes(message), this.yjs, this.log);
   }
@@ -195,7 +263,14 @@ export class SpaceDO extends Server<Env> {
     // Open to anyone: envelopes authenticate themselves, and the ingest door refuses strangers'
     // (a genesis and an invite join come from keys that are not members yet).
     if (path === "log" && request.method === "POST") {
-      return Response.json({ results: await this.log.submit(parseLogPost(await request.text())) });
+      const text = await request.text();
+      // Bytes per client address: verifying signatures is the costly part of a stranger's post.
+      const take = this.bytes.take(`http:${request.headers.get("CF-Connecting-IP") ?? "local"}`, text.length);
+      if (!take.ok) {
+        const error = new CommonsError("rate-limited", rateLimitedMessage("bytes posted from your address", take.retryAfterSeconds), { status: 429 });
+        return Response.json(error.toJSON(), { status: 429, headers: { "Retry-After": String(take.retryAfterSeconds) } });
+      }
+      return Response.json({ results: await this.log.submit(parseLogPost(text)) });
     }
     if (request.method !== "GET" || !["presence", "log", "log/state"].includes(path)) {
       throw new CommonsError("not-found", `no route ${request.method} ${url.pathname} on a space: see docs/PROTOCOL.md`, { status: 404 });
@@ -254,8 +329,24 @@ export class SpaceDO extends Server<Env> {
   }
 
   private forget(conn: Connection<ConnectionMemo>): void {
-    this.yjs.onClose(this.peer(conn));
+    const entry = this.sockets.get(conn.id);
+    if (this.yjs !== undefined) this.yjs.onClose(this.peer(conn));
+    if (entry !== undefined) this.sockets_per.release(entry.memo.did);
     this.sockets.delete(conn.id);
+  }
+
+  /**
+   * Frames and bytes per socket (core/space/quota.ts). Past either, the socket is closed
+   * with 4429 `rate-limited`: a stock client reconnects and resyncs, so nothing it sent is
+   * lost for good, and the rest of the space never waits for it.
+   */
+  private withinQuota(entry: TrackedSocket, message: WSMessage): boolean {
+    const size = typeof message === "string" ? message.length : message.byteLength;
+    const frames = this.frames.take(entry.conn.id);
+    const bytes = frames.ok ? this.bytes.take(entry.conn.id, size) : frames;
+    if (frames.ok && bytes.ok) return true;
+    entry.conn.close(RATE_LIMITED_CLOSE, `rate-limited; retry after ${bytes.ok ? 1 : bytes.retryAfterSeconds} s`);
+    return false;
   }
 
   private track(conn: Connection<ConnectionMemo>, memo: ConnectionMemo | null): SocketPeer {
@@ -293,6 +384,9 @@ export class SpaceDO extends Server<Env> {
     return entry.peer;
   }
 }
+
+/** Close code of a socket past its frame or byte quota (docs/PROTOCOL.md). */
+const RATE_LIMITED_CLOSE = 4429;
 
 const ANONYMOUS: ConnectionMemo = { did: null, observing: true, read: false, write: false, awareness: {}, logLive: false };
 

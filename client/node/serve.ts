@@ -122,7 +122,10 @@ async function openRoom(home: Home, signer: Signer, space: SpaceId): Promise<Hos
   });
   yjs.load();
   const sequencer = local.replica.commits.nextSequencer === signer.did ? committed : null;
-  const log = new LogRoom(local.replica, sequencer, { peers: readers, setLive: (peer, live) => peers.get(peer.id)?.setLive(live) });
+  const log = new LogRoom(local.replica, sequencer, { peers: readers, setLive: (peer, live) => peers.get(peer.id)?.setLive(live) }, {
+    // A catch-up yields to the event loop between pages, so other peers go on meanwhile.
+    yieldBetweenPages: () => new Promise((resolve) => setImmediate(resolve)),
+  });
   if (sequencer !== null) await log.commitPending();
   return { space, local, yjs, log, committed, peers, recheck };
 }

@@ -35,6 +35,8 @@ export interface IngestResult {
   status: "accepted" | "duplicate" | "rejected";
   code?: RejectionCode;
   message?: string;
+  /** Where a replica that sequences answers: the stored envelope's status after its run. */
+  commit?: EnvelopeStatus;
 }
 
 /** tentative until a receipt from the sequencer; `unsequenced` for receipts and appointments. */

@@ -12,6 +12,7 @@
 import { advance, batches, decodeLogClientMessage, encodeLogMessage, LOG_BATCH_ENVELOPES, type LogServerMessage } from "../log/sync-protocol.js";
 import type { Signer } from "../identity/signer.js";
 import type { EnvelopeId } from "../log/ids.js";
+import type { AuthorRate } from "../log/append.js";
 import type { EnvelopeStatus, IngestResult, LogReplica, WireEnvelope } from "../log/replica.js";
 import type { CommitEntry, Sequencer } from "../log/sequencer.js";
 import type { BodyOf, EnvelopeType } from "../log/types/index.js";
@@ -41,6 +42,10 @@ export interface LogRoomOptions {
   signer?: Signer;
   /** Runs after every sequencing run that committed something, still inside the write queue. */
   afterCommit?: (entries: readonly CommitEntry[], write: HostWriter) => Promise<void>;
+  /** The per-author quota for live writing (core/space/quota.ts), asked for verified envelopes only. */
+  authorRate?: AuthorRate;
+  /** Lets other work in between two pages of a catch-up (a macrotask: the runtime's other events run). */
+  yieldBetweenPages?: () => Promise<void>;
 }
 
 export class LogRoom {
@@ -86,10 +91,7 @@ export class LogRoom {
         send(peer, { t: "log.error", code: "not-readable", message: "this connection may not read the space's log: connect with a member's ?token=" });
         return Promise.resolve();
       }
-      return this.serialized(() => {
-        this.host.setLive(peer, message.live);
-        this.catchUp(peer, message.vv);
-      });
+      return this.catchUp(peer, message.vv, message.live);
     }
     if (peer.observing) {
       send(peer, { t: "log.error", code: "read-only", message: "read-only: this connection observes the space and cannot write; reconnect without ?role=observer" });
@@ -104,12 +106,14 @@ export class LogRoom {
    */
   submit(batch: readonly unknown[], fromPeerId: string | null = null): Promise<IngestResult[]> {
     return this.serialized(async () => {
-      const results = await this.replica.ingest(batch);
+      const rate = this.options.authorRate;
+      const results = await this.replica.ingest(batch, rate === undefined ? {} : { rate });
       const accepted = results.flatMap((r) => (r.status === "accepted" && r.id ? [r.id] : []));
       const receipts = accepted.length > 0 ? await this.sequence() : [];
       this.fanOut(accepted, fromPeerId);
       this.fanOut(receipts, null);
-      return results;
+      // Each stored item with its status after sequencing: a writer learns its verdict at once.
+      return results.map((r) => (r.id !== undefined && r.status !== "rejected" ? { ...r, commit: this.replica.status(r.id) } : r));
     });
   }
 
@@ -131,7 +135,13 @@ export class LogRoom {
     return receipts;
   }
 
-  private catchUp(peer: LogPeer, theirs: Record<string, number>): void {
+  /**
+   * Sends a peer what it lacks, one bounded page (LOG_BATCH_ENVELOPES) per turn of the write
+   * queue, yielding between pages, so a peer a million envelopes behind never stalls writers
+   * or other sockets. The last page and going live happen in one turn: no live push can
+   * overtake the catch-up, and nothing accepted meanwhile is missed.
+   */
+  private async catchUp(peer: LogPeer, theirs: Record<string, number>, live: boolean): Promise<void> {
     send(peer, {
       t: "log.hello",
       space: this.replica.space,
@@ -141,12 +151,20 @@ export class LogRoom {
     });
     let vv = theirs;
     for (;;) {
-      const missing = this.replica.missingFor(vv, LOG_BATCH_ENVELOPES);
-      if (missing.length === 0) break;
-      for (const envelopes of batches(missing)) send(peer, { t: "log.batch", envelopes, more: true });
-      vv = advance(vv, missing);
+      const done = await this.serialized(() => {
+        const missing = this.replica.missingFor(vv, LOG_BATCH_ENVELOPES);
+        if (missing.length === 0) {
+          this.host.setLive(peer, live);
+          send(peer, { t: "log.synced", vv: this.replica.versionVector() });
+          return true;
+        }
+        for (const envelopes of batches(missing)) send(peer, { t: "log.batch", envelopes, more: true });
+        vv = advance(vv, missing);
+        return false;
+      });
+      if (done) return;
+      await this.options.yieldBetweenPages?.();
     }
-    send(peer, { t: "log.synced", vv: this.replica.versionVector() });
   }
 
   private fanOut(ids: readonly EnvelopeId[], exceptPeerId: string | null): void {

@@ -80,5 +80,5 @@ describe("eviction", () => {
     expect(stats.merged).toBe(10_000);
     expect(stats.rows).toBeLessThan(100);
     expect(stats.biggest).toBeLessThanOrEqual(2 * 1024 * 1024);
-  });
+  }, 240_000);
 });
