@@ -5,7 +5,9 @@
  *
  *   GET  /s/:space/log/state   { space, exists: false, sequencer, epoch: 0 }: the key a
  *                              genesis should name (kept in memory, stored with the genesis)
- *   POST /s/:space/log         a batch that opens with a space.created: let through
+ *   POST /s/:space/log         a batch that opens with a space.created: let through, and
+ *                              the key above is kept (the genesis names it, or an owner
+ *                              appoints it later)
  *   anything else              404 space-not-found, saying how to create it
  */
 import { CommonsError } from "../core/errors.js";
@@ -32,17 +34,11 @@ export async function beforeGenesis(request: Request, space: string, pending: Ed
   if (request.method === "POST" && path === "log") {
     const text = await request.text();
     const batch = parseLogPost(text);
-    const first = batch[0] as { type?: unknown; author?: unknown; body?: { sequencer?: unknown } } | undefined;
-    if (first?.type === "space.created") {
-      // The edge sequences the spaces it opens: a genesis must name the key /log/state showed
-      // (an edge that restarted in between shows a new one).
-      const named = first.body?.sequencer ?? first.author;
-      if (named !== pending.did) {
-        const error = new CommonsError("genesis-sequencer-unknown", `This edge sequences "${space}" with ${pending.did}, but the genesis names ${String(named).slice(0, 80)}: read /s/${space}/log/state again and sign a new genesis (\`commons create\` does).`, { status: 409 });
-        return Response.json(error.toJSON(), { status: 409 });
-      }
-      return new Request(request, { body: text });
-    }
+    const first = batch[0] as { type?: unknown } | undefined;
+    // The genesis usually names the key /log/state showed (the edge sequences it). It may name
+    // another — a node re-hosting a space whose old edge is gone (`commons host`) — and then
+    // this replica relays until an owner appoints it.
+    if (first?.type === "space.created") return new Request(request, { body: text });
   }
   // Read what was sent before answering: an unread body leaves workerd complaining in the log.
   if (!request.bodyUsed && request.body !== null) await request.arrayBuffer().catch(() => undefined);
