@@ -41,11 +41,13 @@ export function tempDir(label: string): string {
   return mkdtempSync(join(tmpdir(), `commons-${label}-`));
 }
 
-export async function startEdge(options: { persistTo?: string } = {}): Promise<Edge> {
+/** `vars`: the edge's variables for this run (wrangler's `--var`), e.g. small COMMONS_QUOTAS. */
+export async function startEdge(options: { persistTo?: string; vars?: Record<string, string> } = {}): Promise<Edge> {
   const persistTo = options.persistTo ?? tempDir("edge");
   const port = await freePort();
   const inspectorPort = await freePort();
-  const child = spawn(process.execPath, wranglerDevArgs({ port, persistTo, logLevel: "info", inspectorPort }), {
+  const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  const child = spawn(process.execPath, [...wranglerDevArgs({ port, persistTo, logLevel: "info", inspectorPort }), ...vars], {
     cwd: repoRoot,
     env: edgeEnv(),
     stdio: ["ignore", "pipe", "pipe"],
@@ -98,10 +100,10 @@ export type { ChildProcess };
  * One edge for a whole test file: started before its tests, stopped and removed after.
  * Returns a getter, since the edge exists only once `beforeAll` has run.
  */
-export function useEdge(): () => Edge {
+export function useEdge(options: { vars?: Record<string, string> } = {}): () => Edge {
   let edge: Edge | undefined;
   beforeAll(async () => {
-    edge = await startEdge();
+    edge = await startEdge(options);
   });
   afterAll(async () => {
     await edge?.stop();
