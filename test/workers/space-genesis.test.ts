@@ -134,3 +134,19 @@ describe("waking", () => {
     expect(large).toBeLessThan(1_000);
   }, 180_000);
 });
+
+describe("another author's clock", () => {
+  it("an envelope stamped 100 years ahead is refused hlc-in-future and stored nowhere; the space keeps committing, across a restart", async () => {
+    const s = await openSpace("clock", { members: { Mallory: "agent" } });
+    const mallory = s.members.Mallory!;
+    const { createEnvelope } = await import("../../core/log/writer.js");
+    const { parseSpaceId } = await import("../../core/ids.js");
+    const ahead = await createEnvelope(mallory, { space: parseSpaceId(s.space), last: null, heads: [] }, "channel.message", { content: "from 2126" }, Date.now() + 100 * 365 * 24 * 3600 * 1000);
+    const res = await call(`/s/${s.space}/log`, { method: "POST", body: JSON.stringify({ envelopes: [{ ...ahead.envelope, id: ahead.id }] }) });
+    expect(((await res.json()) as { results: Array<{ code?: string }> }).results).toMatchObject([{ code: "envelope-hlc-in-future" }]);
+    await evictDurableObject(stubFor(s.space));
+    // The owner still writes, and the edge still commits what comes.
+    const [posted] = await s.write("channel.message", { content: "still fine" });
+    expect(posted).toMatchObject({ status: "accepted", commit: { state: "committed", verdict: "accepted" } });
+  });
+});
