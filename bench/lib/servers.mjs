@@ -96,13 +96,15 @@ export function killAll() {
  * proxy that owns the public port, and the runtime that hosts the Worker and the Durable
  * Objects; `runtimePids()` is the latter, `serverPids()` both.
  */
-export async function startEdge({ persistTo, config, name = "edge" } = {}) {
+export async function startEdge({ persistTo, config, name = "edge", vars = {} } = {}) {
   const ownDir = persistTo === undefined;
   persistTo ??= tempDir("edge");
   const port = await freePort();
   const inspectorPort = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, wranglerDevArgs({ port, persistTo, logLevel: "info", inspectorPort, config }), {
+  // `vars`: the Worker's variables for this run (wrangler's `--var NAME:VALUE`), e.g. COMMONS_QUOTAS.
+  const varArgs = Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+  const child = spawn(process.execPath, [...wranglerDevArgs({ port, persistTo, logLevel: "info", inspectorPort, config }), ...varArgs], {
     cwd: repoRoot,
     env: edgeEnv(),
     stdio: ["ignore", "pipe", "pipe"],
