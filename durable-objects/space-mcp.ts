@@ -35,7 +35,7 @@ export interface SpaceMcpDeps {
 }
 
 export class SpaceMcp {
-  private readonly locks = new LockTable();
+  readonly locks = new LockTable();
   private readonly once: Once;
 
   constructor(private readonly deps: SpaceMcpDeps) {

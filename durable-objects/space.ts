@@ -20,6 +20,7 @@ import { LogReplica } from "../core/log/replica.js";
 import { Sequencer } from "../core/log/sequencer.js";
 import { ACCESS_REVOKED, admit, credentialsOf, requireRead, rightsOf, RightsWatch, withoutCredentials, type Access } from "../core/space/door.js";
 import { LogRoom } from "../core/space/log-room.js";
+import { parseViewQuery, readModel, viewEtag } from "../core/space/read-model.js";
 import { routeFrame, type SocketPeer } from "../core/space/space-socket.js";
 import { YjsRoom, type OwnedAwareness } from "../core/space/yjs-room.js";
 import { YUpdateStore } from "../core/yjs/update-store.js";
@@ -272,7 +273,7 @@ export class SpaceDO extends Server<Env> {
       }
       return Response.json({ results: await this.log.submit(parseLogPost(text)) });
     }
-    if (request.method !== "GET" || !["presence", "log", "log/state"].includes(path)) {
+    if (request.method !== "GET" || !["presence", "log", "log/state", "view"].includes(path)) {
       throw new CommonsError("not-found", `no route ${request.method} ${url.pathname} on a space: see docs/PROTOCOL.md`, { status: 404 });
     }
     const access = await this.admit(request);
@@ -280,7 +281,19 @@ export class SpaceDO extends Server<Env> {
     if (path === "log/state") return Response.json(this.logState(access));
     requireRead(access, this.name);
     if (path === "presence") return Response.json({ space: this.name, ...this.yjs.presence() });
+    if (path === "view") return this.view(request, url);
     return Response.json(this.log.replica.query(parseLogQuery(withoutCredentials(url.searchParams))));
+  }
+
+  /** `GET /view`: the read model (core/space/read-model.ts), 304 when the reader's ETag still holds. */
+  private view(request: Request, url: URL): Response {
+    const filter = parseViewQuery(withoutCredentials(url.searchParams));
+    const frontier = this.log.replica.commits.frontier;
+    const locks = this.mcp.locks.current(Date.now());
+    const etag = viewEtag(frontier, this.mcp.locks.version);
+    const headers = { ETag: etag, "Cache-Control": "private, no-cache" };
+    if (request.headers.get("If-None-Match") === etag) return new Response(null, { status: 304, headers });
+    return Response.json({ space: this.name, ...readModel(this.sequencer.committed(), frontier, locks, filter) }, { headers });
   }
 
   /** `GET /log/state`: for readers the replica's whole state, for others only what a newcomer needs. */

@@ -6,6 +6,7 @@
  *   GET /s/:space              the space's page; with `Upgrade: websocket`, its sync socket
  *   GET /s/:space/presence     who is here, in which mode (JSON)
  *   GET|POST /s/:space/log     query the channel / push envelopes; GET /s/:space/log/state
+ *   GET /s/:space/view         the read model: members, work, approvals, grants, locks (ETag)
  *   POST /s/:space/mcp         the space's MCP tools (Streamable HTTP, bearer capability token)
  *   /agents/:name[/…]          an agent (AgentDO): A2A card, JSON-RPC and HTTP+JSON (docs/AGENTS.md)
  */
@@ -30,6 +31,7 @@ app.get("/", (c) =>
       presence: "/s/:space/presence",
       log: "/s/:space/log",
       logState: "/s/:space/log/state",
+      view: "/s/:space/view",
       mcp: "/s/:space/mcp",
       agent: "/agents/:name",
       agentCard: "/agents/:name/.well-known/agent-card.json",
@@ -61,6 +63,7 @@ app.get("/s/:space", async (c) => {
 app.get("/s/:space/presence", (c) => toSpace(c));
 app.on(["GET", "POST"], "/s/:space/log", (c) => toSpace(c));
 app.get("/s/:space/log/state", (c) => toSpace(c));
+app.get("/s/:space/view", (c) => toSpace(c));
 app.on(["GET", "POST", "DELETE"], "/s/:space/mcp", (c) => toSpace(c));
 
 // An agent's object answers every path beneath its name with its own router (durable-objects/agent-http.ts).

@@ -17,6 +17,8 @@ export interface LogSyncEvents {
   rejected?(result: IngestResult): void;
   /** Something from the remote was ingested (catch-up or live). */
   changed?(): void;
+  /** The remote committed something: its read model (GET /s/:space/view) is now at `frontier`. */
+  viewChanged?(frontier: number): void;
 }
 
 export class LogSyncClient {
@@ -101,6 +103,10 @@ export class LogSyncClient {
         return; // handled in onMessage
       case "log.error":
         this.fail(new CommonsError(message.code, message.message));
+        return;
+      case "view.changed":
+        // The receipts that changed it arrive as a batch too; a reader of the read model asks again.
+        this.options.events?.viewChanged?.(message.frontier);
         return;
     }
   }

@@ -7,6 +7,7 @@
  *   log.hello  {vv, live}                    log.hello  {space, sequencer, vv, count}
  *   log.push   {batch}                       log.batch  {envelopes, more}   (catch-up, then live)
  *                                            log.synced {vv}                (catch-up finished)
+ *                                            view.changed {frontier}        (live: something committed)
  *                                            log.ack    {results}           (one per pushed item)
  *                                            log.error  {code, message}
  *
@@ -37,6 +38,7 @@ export type LogServerMessage =
   | { t: "log.hello"; space: string; sequencer: string | null; vv: VersionVector; count: number }
   | { t: "log.batch"; envelopes: WireEnvelope[]; more: boolean }
   | { t: "log.synced"; vv: VersionVector }
+  | { t: "view.changed"; frontier: number }
   | { t: "log.ack"; results: IngestResult[] }
   | { t: "log.error"; code: string; message: string };
 
@@ -44,6 +46,7 @@ const ServerMessage = z.discriminatedUnion("t", [
   z.object({ t: z.literal("log.hello"), space: z.string(), sequencer: z.string().nullable(), vv: versionVector, count: z.number() }),
   z.object({ t: z.literal("log.batch"), envelopes: z.array(z.record(z.string(), z.unknown())), more: z.boolean() }),
   z.object({ t: z.literal("log.synced"), vv: versionVector }),
+  z.object({ t: z.literal("view.changed"), frontier: z.number().int().min(0) }),
   z.object({ t: z.literal("log.ack"), results: z.array(z.object({ status: z.string() }).passthrough()) }),
   z.object({ t: z.literal("log.error"), code: z.string(), message: z.string() }),
 ]);

@@ -45,12 +45,25 @@ export interface ToolHost {
 /** Tool-level locks for resource contention, with lease expiry (held in the host's memory). */
 export class LockTable {
   private readonly held = new Map<string, { holder: Did; until: number }>();
+  /** Bumped by every acquire and release: the read model's ETag follows it. */
+  version = 0;
+
+  /** The leases in force at `now` (expired ones are dropped, which is a change too). */
+  current(now: number): { resource: string; holder: Did; until: number }[] {
+    for (const [resource, lock] of this.held) {
+      if (lock.until > now) continue;
+      this.held.delete(resource);
+      this.version++;
+    }
+    return [...this.held].map(([resource, lock]) => ({ resource, ...lock }));
+  }
 
   acquire(resource: string, holder: Did, leaseMs: number, now: number): { ok: true; until: number } | { ok: false; holder: Did; until: number } {
     const current = this.held.get(resource);
     if (current && current.until > now && current.holder !== holder) return { ok: false, ...current };
     const until = now + leaseMs;
     this.held.set(resource, { holder, until });
+    this.version++;
     return { ok: true, until };
   }
 
@@ -59,6 +72,7 @@ export class LockTable {
     if (!current || current.until <= now) return { ok: false, reason: `no lock is held on ${resource}` };
     if (current.holder !== holder) return { ok: false, reason: `the lock on ${resource} is held by ${current.holder}` };
     this.held.delete(resource);
+    this.version++;
     return { ok: true };
   }
 }

@@ -126,6 +126,7 @@ export class LogRoom {
   private async sequence(): Promise<EnvelopeId[]> {
     if (this.sequencer === null) return [];
     const { entries, receipts } = await this.sequencer.sequence();
+    if (entries.length > 0) this.viewChanged();
     if (entries.length > 0 && this.options.afterCommit) {
       // Receipts go out before the hook writes more, so peers see commits in order.
       this.fanOut(receipts, null);
@@ -165,6 +166,12 @@ export class LogRoom {
       if (done) return;
       await this.options.yieldBetweenPages?.();
     }
+  }
+
+  /** Tells live readers the read model moved (after the receipts, which are fanned out first or next). */
+  private viewChanged(): void {
+    const frame = encodeLogMessage({ t: "view.changed", frontier: this.replica.commits.frontier });
+    for (const peer of this.host.peers()) if (peer.live && peer.readable) peer.send(frame);
   }
 
   private fanOut(ids: readonly EnvelopeId[], exceptPeerId: string | null): void {

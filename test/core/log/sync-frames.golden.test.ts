@@ -97,6 +97,10 @@ const SERVER: Record<string, Vector<LogServerMessage>> = {
       "cGVzIGFyZSBtaXNzaW5nIGhlcmU6IHNlbmQgdGhlbSBmaXJzdCwgaW4gc2VxIG9yZGVyLCB0aGVuIHJlc2VuZCB0aGlzIG9u" +
       "ZS4ifV19",
   },
+  "view.changed": {
+    message: { t: "view.changed", frontier: 42 },
+    golden: "ZCJ7InQiOiJ2aWV3LmNoYW5nZWQiLCJmcm9udGllciI6NDJ9",
+  },
   "log.error": {
     message: { t: "log.error", code: "read-only", message: "read-only: this connection observes the space and cannot write; reconnect without ?role=observer" },
     golden:
