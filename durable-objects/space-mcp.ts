@@ -11,7 +11,7 @@ import { createMcpHandler, DEFAULT_MAX_REQUEST_BODY_SIZE, readRequestBody, type 
 import { CommonsError, isCommonsError } from "../core/errors.js";
 import type { Did } from "../core/identity/did.js";
 import type { Signer } from "../core/identity/signer.js";
-import type { CommitEntry } from "../core/log/sequencer.js";
+import type { CommitEntry } from "../core/state/sequencer.js";
 import { acceptedEnvelopes, expireDue, onCommitted, type Once } from "../core/mcp/approvals.js";
 import { sqlOnce } from "../core/mcp/once.js";
 import { buildSpaceMcpServer } from "../core/mcp/server.js";

@@ -17,7 +17,7 @@ import { CommonsError, isCommonsError } from "../core/errors.js";
 import type { SpaceId } from "../core/ids.js";
 import { parseLogPost, parseLogQuery } from "../core/log/http.js";
 import { LogReplica } from "../core/log/replica.js";
-import { Sequencer } from "../core/log/sequencer.js";
+import { Sequencer } from "../core/state/sequencer.js";
 import { ACCESS_REVOKED, admit, credentialsOf, requireRead, rightsOf, RightsWatch, withoutCredentials, type Access } from "../core/space/door.js";
 import { LogRoom } from "../core/space/log-room.js";
 import { parseViewQuery, readModel, viewEtag } from "../core/space/read-model.js";

@@ -7,7 +7,7 @@
  * channel messages round-robin over the three authors, each citing the others' tips. A
  * fixed number of them ask for the node's attention (mentions, approval requests naming it),
  * whatever `n`, so `log --attention` has the same answer at every size. Then S commits
- * everything (core/log/sequencer.ts), 128 entries per receipt, as an edge would.
+ * everything (core/state/sequencer.ts), 128 entries per receipt, as an edge would.
  *
  * Core is bundled for Node with esbuild, as bench/lib/core-bundle.mjs does.
  */
@@ -32,7 +32,7 @@ export function loadNodeCore() {
     writeFileSync(
       entry,
       `export { LogReplica } from ${from("core/log/replica.ts")};\n` +
-        `export { Sequencer } from ${from("core/log/sequencer.ts")};\n` +
+        `export { Sequencer } from ${from("core/state/sequencer.ts")};\n` +
         `export { createEnvelope } from ${from("core/log/writer.ts")};\n` +
         `export { Ed25519Signer } from ${from("core/identity/signer.ts")};\n` +
         `export { NodeSql } from ${from("client/node/sqlite.ts")};\n`,

@@ -1,7 +1,7 @@
 /**
  * What the commands show of a local copy, without folding its log:
  *
- * - the committed state, as the sequencer keeps it (core/log/sequencer.ts `committed()`:
+ * - the committed state, as the sequencer keeps it (core/state/sequencer.ts `committed()`:
  *   stored beside the log, caught up by the commits since it was saved);
  * - on top of it, the tentative overlay: the copy's uncommitted envelopes, judged in causal
  *   order as `buildView` and the sequencer judge them — found in the uncommitted suffix of
@@ -18,7 +18,7 @@ import type { Did } from "../../core/identity/did.js";
 import type { Signer } from "../../core/identity/signer.js";
 import type { EnvelopeId } from "../../core/log/ids.js";
 import type { StoredEnvelope } from "../../core/log/replica.js";
-import { Sequencer } from "../../core/log/sequencer.js";
+import { Sequencer } from "../../core/state/sequencer.js";
 import { SEQUENCER_META_TYPES, type EnvelopeType } from "../../core/log/types/index.js";
 import { CONTROL_PLANE_TYPES, judge } from "../../core/views/authority.js";
 import type { Verdict } from "../../core/views/build.js";

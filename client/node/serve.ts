@@ -22,7 +22,7 @@ import { CommonsError, isCommonsError } from "../../core/errors.js";
 import type { Signer } from "../../core/identity/signer.js";
 import { isSpaceId, type SpaceId } from "../../core/ids.js";
 import { parseLogPost, parseLogQuery } from "../../core/log/http.js";
-import { Sequencer } from "../../core/log/sequencer.js";
+import { Sequencer } from "../../core/state/sequencer.js";
 import { ACCESS_REVOKED, admit, credentialsOf, requireRead, rightsOf, RightsWatch, withoutCredentials, type Access } from "../../core/space/door.js";
 import { LogRoom } from "../../core/space/log-room.js";
 import { routeFrame, type SocketPeer } from "../../core/space/space-socket.js";

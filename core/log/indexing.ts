@@ -2,7 +2,7 @@
  * What the replica indexes about an envelope besides its frame, so queries need not parse
  * bodies: the one id it points at (`ref`) and who it asks for attention.
  */
-import { actorOf } from "../views/actor.js";
+import { actorOf } from "./actor.js";
 import type { Envelope } from "./envelope.js";
 
 /** The id an envelope points at: thread root, work item, request, artifact or branch. */

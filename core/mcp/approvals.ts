@@ -6,7 +6,7 @@
  */
 import type { Did } from "../identity/did.js";
 import type { EnvelopeId } from "../log/ids.js";
-import type { CommitEntry } from "../log/sequencer.js";
+import type { CommitEntry } from "../state/sequencer.js";
 import type { LogEntry } from "../views/causal.js";
 import { executeApproved } from "./run-tool.js";
 import { toolNamed } from "./tools.js";

@@ -24,7 +24,7 @@ import type { Envelope } from "../log/envelope.js";
 import { hlcWallTime } from "../log/hlc.js";
 import type { EnvelopeId } from "../log/ids.js";
 import { ENVELOPE_BODY_SCHEMAS, type EnvelopeType } from "../log/types/index.js";
-import { actorOf } from "../views/actor.js";
+import { actorOf } from "../log/actor.js";
 import { budgetFor } from "../views/grants.js";
 import type { Member, SpaceState } from "../views/state.js";
 import { decideTier, type ToolCall } from "./tiers.js";

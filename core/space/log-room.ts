@@ -14,7 +14,7 @@ import type { Signer } from "../identity/signer.js";
 import type { EnvelopeId } from "../log/ids.js";
 import type { AuthorRate } from "../log/append.js";
 import type { EnvelopeStatus, IngestResult, LogReplica, WireEnvelope } from "../log/replica.js";
-import type { CommitEntry, Sequencer } from "../log/sequencer.js";
+import type { CommitEntry, Sequencer } from "../state/sequencer.js";
 import type { BodyOf, EnvelopeType } from "../log/types/index.js";
 
 export interface LogPeer {

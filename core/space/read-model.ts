@@ -1,7 +1,7 @@
 /**
  * The space's read model: what agents and the web UI read instead of folding the log —
  * members, work items, approvals, grants and budgets, invites, policies and locks — from the
- * committed state the sequencer keeps (core/log/sequencer.ts `committed()`), filtered at the
+ * committed state the sequencer keeps (core/state/sequencer.ts `committed()`), filtered at the
  * boundary. Served as `GET /s/:space/view` (docs/PROTOCOL.md) with an ETag that changes
  * exactly when the committed frontier or the locks do; `view.changed` on the space socket
  * tells live readers when to ask again.

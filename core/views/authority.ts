@@ -17,7 +17,7 @@
  * - grants, revocations and budget spends: core/views/grants.ts (a spend's subject need
  *   not be a member: an outside agent holding a delegated grant spends its own budget).
  *
- * The actor rule (core/views/actor.ts): a body with `actor` is accepted only from the
+ * The actor rule (core/log/actor.ts): a body with `actor` is accepted only from the
  * space's current sequencer (the tool host) and is then judged as the actor's envelope.
  * The tool host may also speak as itself in the channel (messages and traces without an
  * actor): the seed's "MIR-Server: ✅ Task created" reports of what its tools did.
@@ -26,7 +26,7 @@ import type { Envelope, EnvelopeOf } from "../log/envelope.js";
 import { hlcWallTime } from "../log/hlc.js";
 import type { EnvelopeId } from "../log/ids.js";
 import { approverFor, isApprover, judgeEffect } from "../policy/commit-rule.js";
-import { actorOf, isHostReport, onBehalfOf } from "./actor.js";
+import { actorOf, isHostReport, onBehalfOf } from "../log/actor.js";
 import { judgeGrant, judgeRevoke, judgeSpend } from "./grants.js";
 import type { SpaceState } from "./state.js";
 

@@ -7,7 +7,7 @@
 import type { Did } from "../identity/did.js";
 import type { EnvelopeOf } from "../log/envelope.js";
 import type { EnvelopeId, VersionVector } from "../log/ids.js";
-import { actorOf } from "./actor.js";
+import { actorOf } from "../log/actor.js";
 import type { LogEntry } from "./causal.js";
 
 export interface ChannelMessage {

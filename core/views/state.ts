@@ -3,7 +3,7 @@
  * step; `judge` (in `authority.ts`) decides whether a step is allowed. The sequencer runs
  * both over the committed prefix to reach verdicts; views run them to show state. Both are
  * pure and deterministic: the same envelopes in the same order give the same state.
- * Everything is attributed to `actorOf(envelope)` (core/views/actor.ts): the member a tool
+ * Everything is attributed to `actorOf(envelope)` (core/log/actor.ts): the member a tool
  * host acted for, or else the author.
  */
 import type { Did } from "../identity/did.js";
@@ -13,7 +13,7 @@ import type { BodyOf } from "../log/types/index.js";
 import type { Approver, Visibility } from "../log/types/index.js";
 import { chargeOf } from "../policy/commit-rule.js";
 import { membershipChanges, type MembershipChange } from "../state/membership.js";
-import { actorOf, isHostReport } from "./actor.js";
+import { actorOf, isHostReport } from "../log/actor.js";
 import { applyGrant, applyRevoke, applySpend, type Grant, type Revocation } from "./grants.js";
 
 export interface Member {

@@ -39,3 +39,17 @@ describe("core/ uses web standards only", () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe("layers inside core/", () => {
+  it("core/log (envelopes, verification, storage, sync) imports nothing from core/views", () => {
+    const logDir = join(coreDir, "log");
+    const IMPORTS = /from\s*["']([^"']+)["']/g;
+    const offenders = sourceFiles(logDir).flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(IMPORTS)]
+        .map((m) => m[1]!)
+        .filter((spec) => /(^|\/)views\//.test(join(relative(coreDir, file), "..", spec)))
+        .map((spec) => `${relative(coreDir, file)} imports ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+});

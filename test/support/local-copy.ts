@@ -14,7 +14,7 @@ import { NodeSql } from "../../client/node/sqlite.js";
 import { Ed25519Signer } from "../../core/identity/signer.js";
 import { parseSpaceId, type SpaceId } from "../../core/ids.js";
 import { LogReplica } from "../../core/log/replica.js";
-import { Sequencer } from "../../core/log/sequencer.js";
+import { Sequencer } from "../../core/state/sequencer.js";
 
 export interface LocalCopy {
   home: string;

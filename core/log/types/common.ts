@@ -42,7 +42,7 @@ export const tierSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.l
 /**
  * Who a tool host acted for. Bodies of tool-writable types carry it when the envelope is
  * signed by the space's tool host (its sequencer key) on behalf of a verified caller; the
- * envelope is then judged, and attributed, as the actor's (`actorOf` in core/views/actor.ts).
+ * envelope is then judged, and attributed, as the actor's (`actorOf` in core/log/actor.ts).
  * Absent: the author acted for itself.
  */
 export const actorSchema = didSchema.optional();

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { LogReplica } from "../../../core/log/replica.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { NodeSql as NodeSqlStorage } from "../../../client/node/sqlite.js";
 import { openReplica, seed, seededReplica, SPACE, T0 } from "./fixtures.js";
 

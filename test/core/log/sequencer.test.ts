@@ -5,7 +5,7 @@
 import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { describe, expect, it } from "vitest";
 import type { EnvelopeId } from "../../../core/log/ids.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import type { LogReplica } from "../../../core/log/replica.js";
 import { buildView } from "../../../core/views/build.js";
 import { keys, openReplica, seed, seededReplica, T0 } from "./fixtures.js";

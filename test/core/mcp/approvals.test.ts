@@ -8,7 +8,7 @@ import { NodeSql } from "../../../client/node/sqlite.js";
 import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { parseSpaceId } from "../../../core/ids.js";
 import { LogReplica } from "../../../core/log/replica.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { acceptedEnvelopes, expireDue, onCommitted } from "../../../core/mcp/approvals.js";
 import { sqlOnce } from "../../../core/mcp/once.js";
 import { runTool } from "../../../core/mcp/run-tool.js";

@@ -9,7 +9,7 @@ import { NodeSql } from "../../../client/node/sqlite.js";
 import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { parseSpaceId } from "../../../core/ids.js";
 import { LogReplica } from "../../../core/log/replica.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { runTool } from "../../../core/mcp/run-tool.js";
 import { LockTable, type Caller, type ToolHost } from "../../../core/mcp/tool-host.js";
 import { toolNamed } from "../../../core/mcp/tools.js";

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Ed25519Signer } from "../../../core/identity/signer.js";
 import type { EnvelopeId } from "../../../core/log/ids.js";
 import type { LogReplica } from "../../../core/log/replica.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { signEnvelope } from "../../../core/log/envelope.js";
 import { nextHlc } from "../../../core/log/hlc.js";
 import { inviteProofInput } from "../../../core/log/types/invite.js";

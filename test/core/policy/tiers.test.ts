@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Ed25519Signer } from "../../../core/identity/signer.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { approvalBinding, approvalCovers } from "../../../core/policy/binding.js";
 import { demoMembers, demoPolicy } from "../../../core/policy/demo.js";
 import { decideTier } from "../../../core/policy/tiers.js";

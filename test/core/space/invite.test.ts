@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../../core/canonical-json.js";
 import type { CommonsError } from "../../../core/errors.js";
 import { encodeBase64url } from "../../../core/identity/encoding.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { createJoinEnvelope, decodeInviteUrl, encodeInviteUrl, inviteProof, inviteSigner, type Invite } from "../../../core/space/invite.js";
 import { buildView } from "../../../core/views/build.js";
 import { keys, openReplica, seed, signRaw, SPACE, T0 } from "../log/fixtures.js";

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { NodeSql } from "../../../client/node/sqlite.js";
 import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { LogReplica } from "../../../core/log/replica.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { buildView, viewSnapshot, type SpaceView } from "../../../core/views/build.js";
 import { applyEnvelope, type SpaceState } from "../../../core/views/state.js";
 import { CHECKPOINT_EVERY, StateStore } from "../../../core/state/store.js";

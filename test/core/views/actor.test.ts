@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import type { EnvelopeId } from "../../../core/log/ids.js";
 import type { LogReplica } from "../../../core/log/replica.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
-import { actorOf } from "../../../core/views/actor.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
+import { actorOf } from "../../../core/log/actor.js";
 import { buildView } from "../../../core/views/build.js";
 import { seed, seededReplica } from "../log/fixtures.js";
 import { Ed25519Signer } from "../../../core/identity/signer.js";

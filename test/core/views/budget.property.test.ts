@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { Ed25519Signer } from "../../../core/identity/signer.js";
 import type { EnvelopeId } from "../../../core/log/ids.js";
 import type { LogReplica } from "../../../core/log/replica.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { buildView, viewSnapshot } from "../../../core/views/build.js";
 import { openReplica, seed, seededReplica } from "../log/fixtures.js";
 

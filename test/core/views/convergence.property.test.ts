@@ -11,7 +11,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LogReplica } from "../../../core/log/replica.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { buildView, replay, viewSnapshot } from "../../../core/views/build.js";
 import { causalOrder, cutOf, type LogEntry } from "../../../core/views/causal.js";
 import { CommitResolver } from "../../../core/log/commits.js";

@@ -9,7 +9,7 @@ import { grantBody, issueCapability, verifyCapability } from "../../../core/auth
 import { Ed25519Signer } from "../../../core/identity/signer.js";
 import type { EnvelopeId } from "../../../core/log/ids.js";
 import type { LogReplica } from "../../../core/log/replica.js";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { buildView } from "../../../core/views/build.js";
 import { isRevoked } from "../../../core/views/grants.js";
 import { seed, seededReplica, SPACE } from "../log/fixtures.js";

@@ -3,7 +3,7 @@
  * (closure validation, the cut at a commit index).
  */
 import { describe, expect, it } from "vitest";
-import { Sequencer } from "../../../core/log/sequencer.js";
+import { Sequencer } from "../../../core/state/sequencer.js";
 import { buildView, cutAtCommitIndex, replay, viewSnapshot } from "../../../core/views/build.js";
 import { causalOrder, cutOf } from "../../../core/views/causal.js";
 import { openReplica, seededReplica } from "../log/fixtures.js";

@@ -10,8 +10,8 @@
  * membership, roles, claims, approvals, grants — and attributed in views as the actor's.
  */
 import type { Did } from "../identity/did.js";
-import type { Envelope } from "../log/envelope.js";
-import type { EnvelopeType } from "../log/types/index.js";
+import type { Envelope } from "./envelope.js";
+import type { EnvelopeType } from "./types/index.js";
 
 /** Types whose body may carry `actor` (the tool-writable ones). */
 export const ACTOR_TYPES: ReadonlySet<EnvelopeType> = new Set<EnvelopeType>([

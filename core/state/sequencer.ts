@@ -16,11 +16,11 @@ import { CommonsError } from "../errors.js";
 import type { Signer } from "../identity/signer.js";
 import { judge } from "../views/authority.js";
 import { causalOrder } from "../views/causal.js";
-import { CHECKPOINT_EVERY, StateStore, type StoredState } from "../state/store.js";
+import { CHECKPOINT_EVERY, StateStore, type StoredState } from "./store.js";
 import { applyEnvelope, type SpaceState } from "../views/state.js";
-import type { EnvelopeId } from "./ids.js";
-import type { LogReplica, StoredEnvelope } from "./replica.js";
-import { SEQUENCER_META_TYPES } from "./types/index.js";
+import type { EnvelopeId } from "../log/ids.js";
+import type { LogReplica, StoredEnvelope } from "../log/replica.js";
+import { SEQUENCER_META_TYPES } from "../log/types/index.js";
 
 /** Small enough that a receipt with long reasons stays well under the 64 KiB cap. */
 export const COMMIT_ENTRIES_PER_RECEIPT = 128;
