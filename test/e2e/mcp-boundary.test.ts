@@ -51,16 +51,23 @@ async function hmacSign(input: string, secret: Uint8Array): Promise<string> {
   return encodeBase64url(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input))));
 }
 
+/** How many envelopes the edge holds, from its own /log/state (the refusal has been answered by then). */
+async function edgeCount(): Promise<number> {
+  const res = await fetch(`${edgeOf().http}/s/${seeded.space}/log/state`, { headers: { Authorization: `Bearer ${await seeded.token(seeded.andy)}` } });
+  return ((await res.json()) as { count: number }).count;
+}
+
 describe("token attacks on /s/:space/mcp", () => {
   // Each refusal is asked with its own id (the code), which the answer must carry back.
   const refusedWith = async (token: string | null, status: number, code: string, body: { id: unknown } = { ...rpc("tools/list"), id: code }) => {
-    const countBefore = seeded.replica.count();
+    // Asked of the edge itself (not Andy's live copy, which could lag a landed envelope).
+    const countBefore = await edgeCount();
     const res = await post(token, body);
     expect(res.status, res.text).toBe(status);
     expect(res.json?.error?.data?.code, res.text).toBe(code);
     expect(res.json?.id, res.text).toBe(body.id);
     expect(res.text).not.toContain("Internal");
-    expect(seeded.replica.count()).toBe(countBefore);
+    expect(await edgeCount()).toBe(countBefore);
   };
 
   it("no token → 401 token-missing", () => refusedWith(null, 401, "token-missing"));

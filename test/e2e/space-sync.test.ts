@@ -103,6 +103,13 @@ describe("a space through wrangler dev", () => {
       await docUntil(docW, () => docW.getMap("meta").get("title") === "Q1 launch");
       docW.getMap("meta").set("owner", "andy");
       await docUntil(docP, () => docP.getMap("meta").get("owner") === "andy");
+      // What both providers wrote is the edge's, stored: a third, fresh client gets all of it.
+      const docF = new Y.Doc();
+      const fresh = new WebsocketProvider(`${edgeOf().ws}/s`, "shared", docF, { disableBc: true, params: { token: await s.token(s.owner) } });
+      await synced(fresh);
+      fresh.destroy();
+      expect(docF.getMap("meta").toJSON()).toEqual({ title: "Q1 launch", owner: "andy" });
+      expect(docP.getMap("meta").toJSON()).toEqual(docW.getMap("meta").toJSON());
     } finally {
       party.destroy();
       stock.destroy();

