@@ -9,7 +9,8 @@
  * `--merge <results.json>` (full sizes only) runs the named benchmarks, replaces their entries in
  * that finished run's file (noting the later run under `merged`), and re-renders the page from it:
  * e.g. `npm run bench -- catch-up log-ingest --merge bench/results/2026-11-21.json`.
- * `--million` adds the 1M-envelope log to log-ingest (about 10 more minutes).
+ * `--million` adds the 1M-envelope log to log-ingest (about 10 more minutes), and a 1M-envelope
+ * space to mcp-tools, wake, replay and far-behind (built once for the four, about 12 minutes more).
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -20,7 +21,7 @@ import { render } from "./report.mjs";
 import { killAll } from "./lib/servers.mjs";
 import { repoRoot } from "../scripts/edge-dev.mjs";
 
-const ORDER = ["fanout", "throughput", "cold-load", "catch-up", "log-ingest", "memory", "cli-node"];
+const ORDER = ["fanout", "throughput", "cold-load", "catch-up", "log-ingest", "memory", "cli-node", "mcp-tools", "wake", "replay", "far-behind"];
 
 const args = process.argv.slice(2);
 
