@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { barChart, lineChart } from "./lib/svg.mjs";
+import { engineSections } from "./report-engine.mjs";
 
 const chartsDir = fileURLToPath(new URL("./results/charts/", import.meta.url));
 const f = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : Number(x).toFixed(d));
@@ -289,6 +290,9 @@ the spread between p50 and min is other load on the machine's ${results.machine.
 `);
   }
 
+  // 8–11: issue 11's engine at scale (bench/report-engine.mjs).
+  const engineFindings = engineSections(b, results, { checks, sections, chart, f, ms, ratio, table });
+
   for (const name of ["catch-up", "log-ingest"]) {
     const x = b[name];
     if (x?.notYet) {
@@ -321,7 +325,7 @@ ${table(["target", "goal", "edge", "anchor / floor", "ratio", "result"], checks.
 ${failed.length ? `\n${failed.join("\n")}\n` : ""}
 ${sections.join("\n")}
 ${notYetSection(b)}
-${FINDINGS(results)}`;
+${FINDINGS(results)}${engineFindings.length ? `${engineFindings.join("\n")}\n` : ""}`;
 
   const summary = checks.map((c) => `${c.verdict.padEnd(16)} ${c.name}: ${c.value} vs ${c.anchor} (${c.target})`).join("\n");
   return { markdown, summary };

@@ -25,6 +25,7 @@ import * as Y from "yjs";
 import { ensureSpaces, label, signLive, startBigEdge, tokenFor } from "../lib/big-space.mjs";
 import { cpuSeconds } from "../lib/proc.mjs";
 import { startProfile } from "../lib/profile.mjs";
+import { othersLoad } from "../lib/machine.mjs";
 import { percentile, sleep } from "../lib/stats.mjs";
 
 export const name = "far-behind";
@@ -91,6 +92,7 @@ const stats = (values) => {
 };
 
 export async function run({ quick, million = false, log }) {
+  const load = othersLoad();
   const n = quick ? 10_000 : million ? 1_000_000 : 100_000;
   const catchUps = quick ? 2 : million ? 1 : 3;
   const idleTrips = quick ? 100 : 300;
@@ -147,9 +149,9 @@ export async function run({ quick, million = false, log }) {
     // Where a page's time goes: one more catch-up, nothing else running, under the V8 CPU profiler of the edge's isolate.
     let profile = null;
     try {
-      const profiler = await startProfile(edge.inspectorPort);
       const node = fork(nodeScript, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
       await sleep(300);
+      const profiler = await startProfile(edge.inspectorPort);
       const cpu0 = cpuSeconds(edge.runtimePids());
       const report = await new Promise((resolve) => {
         node.once("message", resolve);
@@ -168,6 +170,7 @@ export async function run({ quick, million = false, log }) {
       log(`far-behind: ${kind} round trip p99 idle ${result[kind].idle.p99.toFixed(1)} ms, during catch-up ${result[kind].during.p99?.toFixed(1)} ms (p50 ${result[kind].idle.p50.toFixed(1)} → ${result[kind].during.p50?.toFixed(1)} ms)`);
     }
     return {
+      machine: load.stop(),
       params: { n, catchUps, idleTrips, gapMs: GAP_MS, oneMillion: million ? "run (--million)" : "not run in this pass: `npm run bench -- far-behind --million`" },
       space: { n: info.n, envelopes: info.count, frontier: info.frontier },
       runs,

@@ -12,6 +12,7 @@
  * Target: flat, 1M ÷ 1k ≤ 1.3× (p50 and p99); the normal run reports 100k ÷ 1k against it.
  */
 import { ensureSpaces, label, startBigEdge, tokenFor } from "../lib/big-space.mjs";
+import { othersLoad } from "../lib/machine.mjs";
 import { percentile } from "../lib/stats.mjs";
 
 export const name = "mcp-tools";
@@ -38,6 +39,7 @@ const argsFor = (tool, count, r) =>
   tool === "post_message" ? { content: `bench call ${r}` } : tool === "query_channel" ? { since: Math.floor(Math.random() * count), limit: 10 } : {};
 
 export async function run({ quick, million = false, log }) {
+  const load = othersLoad();
   const sizes = quick ? [1_000, 10_000] : million ? [1_000, 100_000, 1_000_000] : [1_000, 100_000];
   const rounds = quick ? 40 : 200;
   const warmup = 10;
@@ -80,6 +82,7 @@ export async function run({ quick, million = false, log }) {
     }
     for (const r of results) log(`mcp-tools: ${label(r.n)}: ${TOOLS.map((t) => `${t} ${r.tools[t].p50.toFixed(1)} / ${r.tools[t].p99.toFixed(1)} ms`).join(", ")}`);
     return {
+      machine: load.stop(),
       params: { sizes, rounds, warmup, queryLimit: 10, oneMillion: million ? "run (--million)" : "not run in this pass (building a 1M-envelope space takes about 12 minutes): `npm run bench -- mcp-tools --million`" },
       spaces: spaces.map((s) => ({ n: s.n, envelopes: s.count, frontier: s.frontier, buildSeconds: s.buildSeconds, postedPerS: s.postedPerS, rejected: s.rejected })),
       shapes,

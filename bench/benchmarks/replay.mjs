@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { copySpaceDb, ensureSpaces, label, loadEngineCore } from "../lib/big-space.mjs";
+import { othersLoad } from "../lib/machine.mjs";
 import { percentile } from "../lib/stats.mjs";
 
 export const name = "replay";
@@ -51,6 +52,7 @@ function interval(copy, i) {
 }
 
 export async function run({ quick, million = false, log }) {
+  const load = othersLoad();
   const sizes = quick ? [1_000, 10_000] : million ? [10_000, 100_000, 1_000_000] : [10_000, 100_000];
   const samples = quick ? 100 : 300;
   const spaces = await ensureSpaces(sizes, { log });
@@ -107,6 +109,7 @@ export async function run({ quick, million = false, log }) {
       log(`replay: ${label(r.n)} p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms vs ${label(base.info.n)} at the same positions p50 ${r.base.p50.toFixed(2)} ms p99 ${r.base.p99.toFixed(2)} ms (${(r.p50 / r.base.p50).toFixed(2)}×; mean distance past a checkpoint ${r.meanDistance.toFixed(0)} commits, ${r.checkpoints} checkpoints)`);
     }
     return {
+      machine: load.stop(),
       params: { sizes, samples, oneMillion: million ? "run (--million)" : "not run in this pass: `npm run bench -- replay --million`" },
       results,
     };

@@ -17,6 +17,7 @@
  */
 import { ensureSpaces, label, startBigEdge, tokenFor } from "../lib/big-space.mjs";
 import { heapUsedMiB } from "../lib/profile.mjs";
+import { othersLoad } from "../lib/machine.mjs";
 import { median } from "../lib/stats.mjs";
 
 export const name = "wake";
@@ -32,8 +33,9 @@ async function timed(url, headers = {}) {
 }
 
 export async function run({ quick, million = false, log }) {
+  const load = othersLoad();
   const sizes = quick ? [0, 10_000] : million ? [0, 100_000, 1_000_000] : [0, 100_000];
-  const rounds = quick ? 2 : 3;
+  const rounds = quick ? 2 : 4;
   const spaces = await ensureSpaces(sizes, { log });
   const cells = spaces.map((info) => ({ info, wakes: [] }));
   for (let r = 0; r < rounds; r++) {
@@ -66,6 +68,7 @@ export async function run({ quick, million = false, log }) {
     wakes: c.wakes,
   }));
   return {
+    machine: load.stop(),
     params: { sizes, rounds, request: "GET /s/:space/log/state, Authorization: Bearer <an owner's self-issued token>", oneMillion: million ? "run (--million)" : "not run in this pass: `npm run bench -- wake --million`" },
     results,
   };
