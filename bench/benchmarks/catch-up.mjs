@@ -18,6 +18,7 @@
  */
 import WebSocket from "ws";
 import * as Y from "yjs";
+import { openSpaces } from "../lib/edge-door.mjs";
 import { EMPTY_STATE_VECTOR, Framer } from "../lib/protocol.mjs";
 import { startEdge } from "../lib/servers.mjs";
 import { median, sleep } from "../lib/stats.mjs";
@@ -143,6 +144,7 @@ export async function run({ quick, log }) {
     // Warm-up: one small catch-up so the first measured space does not pay the first-request JIT.
     {
       const space = `catchup-warm-${Date.now().toString(36)}`;
+      await openSpaces(edge, [space]);
       const r = await reader(edge.url(space), framer);
       const { doc, text } = offlineDoc(100, 1);
       const node = await reconnect(edge.url(space), framer, doc);
@@ -154,6 +156,7 @@ export async function run({ quick, log }) {
       const rows = [];
       for (let round = 0; round < rounds; round++) {
         const space = `catchup-${n}-${round}-${Date.now().toString(36)}`;
+        await openSpaces(edge, [space]);
         const tg = performance.now();
         const { doc, text, updates, updateBytes } = offlineDoc(n, 1000 + round);
         const generateMs = performance.now() - tg;

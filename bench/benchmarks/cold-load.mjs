@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { ClientPool } from "../lib/clients.mjs";
+import { authHeaders, openSpaces } from "../lib/edge-door.mjs";
 import { loadCore } from "../lib/core-bundle.mjs";
 import { datasetFile, datasetUpdates } from "../lib/dataset.mjs";
 import { EMPTY_UPDATE, Framer } from "../lib/protocol.mjs";
@@ -57,6 +58,7 @@ export async function run({ quick, log }) {
 
     // Restart and connect, edge and Hocuspocus taking turns.
     const connectTwice = async (target, space) => {
+      await openSpaces(target, [space]);
       const cold = await pool.call(0, "connect", { specs: [{ role: "reader", url: target.url(space), flavor: target.flavor, docName: space }], capacity: 0 });
       const warm = await pool.call(0, "connect", { specs: [{ role: "reader", url: target.url(space), flavor: target.flavor, docName: space }], capacity: 0 });
       await pool.call(0, "closeAll");
@@ -120,6 +122,7 @@ export async function run({ quick, log }) {
 /** Sends updates through one socket; returns timings. The edge answers a query-awareness
  *  frame only after everything before it, so that answer marks "all processed". */
 async function seed(edge, space, updates, { singles, batch }) {
+  await openSpaces(edge, [space]);
   const framer = new Framer("y", space);
   const ws = new WebSocket(edge.url(space), { perMessageDeflate: false });
   let onAwareness = null;
@@ -212,20 +215,21 @@ function copyRows(persistTo, anchorDb, sizes, spaceOf) {
 
 /** Wake-up after idling: a socket left open on one space, no socket on another. */
 async function wake(edge, pool, socketSpace, emptySpace, idleMs, log) {
+  await openSpaces(edge, [socketSpace, emptySpace]);
   await pool.call(0, "connect", { specs: [{ role: "reader", url: edge.url(socketSpace), flavor: "y", docName: socketSpace }], capacity: 0 });
   const warmProbe = median([(await pool.call(0, "probe")).ms, (await pool.call(0, "probe")).ms, (await pool.call(0, "probe")).ms]);
-  const warmPresence = await timeFetch(`${edge.http}/s/${emptySpace}/presence`);
+  const warmPresence = await timeFetch(`${edge.http}/s/${emptySpace}/presence`, authHeaders(edge, emptySpace));
   await sleep(idleMs);
   const idleProbe = (await pool.call(0, "probe")).ms;
-  const idlePresence = await timeFetch(`${edge.http}/s/${emptySpace}/presence`);
+  const idlePresence = await timeFetch(`${edge.http}/s/${emptySpace}/presence`, authHeaders(edge, emptySpace));
   await pool.call(0, "closeAll");
   const w = { idleMs, warmProbeMs: warmProbe, idleProbeMs: idleProbe, warmPresenceMs: warmPresence, idlePresenceMs: idlePresence };
   log(`  wake after ${idleMs / 1000} s idle: socket probe ${idleProbe.toFixed(1)} ms (warm ${warmProbe.toFixed(1)}), presence GET ${idlePresence.toFixed(1)} ms (warm ${warmPresence.toFixed(1)})`);
   return w;
 }
 
-async function timeFetch(url) {
+async function timeFetch(url, headers = {}) {
   const t0 = now();
-  await (await fetch(url)).text();
+  await (await fetch(url, { headers })).text();
   return now() - t0;
 }

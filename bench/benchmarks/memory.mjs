@@ -14,6 +14,7 @@
  * `do-floor` (bench/servers/do-floor) is a Durable Object on the same runtime holding one
  * SQLite table and no document: what the runtime charges per object, whatever it runs.
  */
+import { openSpaces as openDoors } from "../lib/edge-door.mjs";
 import { ClientPool } from "../lib/clients.mjs";
 import { rssMiB } from "../lib/proc.mjs";
 import { heapUsedMiB } from "../lib/profile.mjs";
@@ -35,6 +36,7 @@ export async function run({ quick, log }) {
       const runtime = () => rssMiB(target.runtimePids());
       const proxy = () => (target.proxyPids ? rssMiB(target.proxyPids()) : 0);
       // Warm-up: one throwaway space, so code loading is not charged to the first space.
+      await openDoors(target, ["mem-warm"]);
       await pool.call(0, "connect", { specs: [{ role: "writer", url: target.url("mem-warm"), flavor: target.flavor, docName: "mem-warm", key: "w0", writerIndex: 0 }], capacity: 0 });
       await pool.call(0, "touch");
       await pool.call(0, "closeAll");
@@ -96,6 +98,7 @@ async function heapPass(pool, n, idleMs) {
 /** Spaces `<prefix>-<from>` … `<prefix>-<to - 1>`, one writer each spread over the 3 client processes, each with one small update. */
 async function openSpaces(pool, target, prefix, from, to) {
   const specs = [];
+  await openDoors(target, Array.from({ length: to - from }, (_, i) => `${prefix}-${from + i}`));
   for (let i = from; i < to; i++) specs.push({ role: "writer", url: target.url(`${prefix}-${i}`), flavor: target.flavor, docName: `${prefix}-${i}`, key: "w0", writerIndex: 0 });
   const parts = [0, 1, 2].map((p) => specs.filter((_, i) => i % 3 === p));
   await Promise.all(parts.map((s, p) => (s.length ? pool.call(p, "connect", { specs: s, capacity: 0, concurrency: 20 }) : null)));

@@ -96,13 +96,26 @@ export function killAll() {
  * proxy that owns the public port, and the runtime that hosts the Worker and the Durable
  * Objects; `runtimePids()` is the latter, `serverPids()` both.
  */
+/** Quotas no benchmark reaches (the door's quotas are tested in test/e2e/door-quotas.test.ts). */
+const GENEROUS_QUOTAS = {
+  authorEnvelopes: { burst: 1e8, perSecond: 1e7 },
+  socketFrames: { burst: 1e8, perSecond: 1e7 },
+  socketBytes: { burst: 1e12, perSecond: 1e11 },
+  socketsPerIdentity: 100_000,
+  anonymousSockets: 100_000,
+};
+
 export async function startEdge({ persistTo, config, name = "edge", vars = {} } = {}) {
   const ownDir = persistTo === undefined;
+  const tokens = new Map();
   persistTo ??= tempDir("edge");
   const port = await freePort();
   const inspectorPort = await freePort();
   const t0 = performance.now();
   // `vars`: the Worker's variables for this run (wrangler's `--var NAME:VALUE`), e.g. COMMONS_QUOTAS.
+  // The edge's door would refuse what a benchmark does on purpose (hundreds of sockets of one
+  // key, floods of frames): far-above-anything quotas unless a benchmark says otherwise.
+  if (config === undefined && vars.COMMONS_QUOTAS === undefined) vars = { ...vars, COMMONS_QUOTAS: JSON.stringify(GENEROUS_QUOTAS) };
   const varArgs = Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
   const child = spawn(process.execPath, [...wranglerDevArgs({ port, persistTo, logLevel: "info", inspectorPort, config }), ...varArgs], {
     cwd: repoRoot,
@@ -130,7 +143,9 @@ export async function startEdge({ persistTo, config, name = "edge", vars = {} } 
     readyMs,
     pid: child.pid,
     log,
-    url: (space) => `ws://127.0.0.1:${port}/s/${space}`,
+    // The door's tokens by space (bench/lib/edge-door.mjs fills it); the DO floor has no door.
+    tokens: config === undefined ? tokens : undefined,
+    url: (space) => `ws://127.0.0.1:${port}/s/${space}${tokens.has(space) ? `?token=${tokens.get(space)}` : ""}`,
     http: `http://127.0.0.1:${port}`,
     serverPids: () => workerd().map((p) => p.pid),
     runtimePids: () => workerd().filter((p) => !isProxy(p.pid)).map((p) => p.pid),
@@ -171,7 +186,8 @@ export function startDoFloor() {
 export async function edgeDirect(edge) {
   const port = await edge.directPort();
   if (!port) return null;
-  return { ...edge, name: "edge-direct", port, url: (space) => `ws://127.0.0.1:${port}/s/${space}`, stop: async () => {} };
+  const tokens = edge.tokens ?? new Map();
+  return { ...edge, name: "edge-direct", port, url: (space) => `ws://127.0.0.1:${port}/s/${space}${tokens.has(space) ? `?token=${tokens.get(space)}` : ""}`, stop: async () => {} };
 }
 
 export async function startAnchor(kind, { db } = {}) {

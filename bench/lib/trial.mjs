@@ -4,6 +4,7 @@
  * gives delivery latency (arrival − send per update per reader), convergence, frames per
  * reader, delivery completeness, and the CPU the server's processes used.
  */
+import { openSpaces } from "./edge-door.mjs";
 import { cpuSeconds } from "./proc.mjs";
 import { now, summarize } from "./stats.mjs";
 
@@ -12,6 +13,7 @@ import { now, summarize } from "./stats.mjs";
  * readers: how many reading sockets (one verifier per reader process, the rest light).
  */
 export async function openSession({ pool, target, space, readers, writers = 1, readerProcs, writerProcs, capacity, verifiers = true, echo = false }) {
+  await openSpaces(target, [space]);
   const base = { url: target.url(space), flavor: target.flavor, docName: space };
   const byProc = new Map();
   readerProcs.forEach((p) => byProc.set(p, []));
