@@ -9,7 +9,7 @@
 import type { Did } from "../../core/identity/did.js";
 import type { Signer } from "../../core/identity/signer.js";
 import { LockTable, type ToolHost } from "../../core/mcp/tool-host.js";
-import { buildView } from "../../core/views/build.js";
+import { committedState } from "./local-view.js";
 import { lockFile } from "./home.js";
 import type { LocalSpace } from "./local-space.js";
 import { acquireLock } from "./lock.js";
@@ -19,7 +19,7 @@ export function localToolHost(local: LocalSpace, signer: Signer): ToolHost {
     space: local.space,
     replica: local.replica,
     hostDid: signer.did as Did,
-    committed: () => buildView(local.replica.since(0)).committed,
+    committed: () => committedState(local),
     write: async (type, body) => {
       // The node acts for itself: an `actor` naming its own key is just the author.
       const { actor, ...rest } = body as { actor?: string };

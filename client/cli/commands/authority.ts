@@ -10,7 +10,7 @@ import type { Did } from "../../../core/identity/did.js";
 import type { SpaceId } from "../../../core/ids.js";
 import type { Tier } from "../../../core/log/types/index.js";
 import { buildSpaceMcpServer } from "../../../core/mcp/server.js";
-import { buildView } from "../../../core/views/build.js";
+import { committedState } from "../../node/local-view.js";
 import { requireIdentity } from "../../node/identity.js";
 import { localToolHost } from "../../node/local-tool-host.js";
 import { open } from "../common.js";
@@ -43,7 +43,7 @@ function budget(command: string, text: string | undefined): { calls?: number; un
 }
 
 const epochOf = (io: Parameters<CommandSpec["run"]>[1], name: SpaceId) =>
-  open(io, name, { lock: false }, (local) => buildView(local.replica.since(0)).committed.epoch);
+  open(io, name, { lock: false }, (local) => committedState(local).epoch);
 
 const token: CommandSpec<{ space: SpaceId; tools: string[]; tier: Tier; ttl: number }> = {
   name: "token",
