@@ -13,7 +13,7 @@
  */
 import type { SqlStorage, SqlValue } from "../storage/sql.js";
 import { hlcWallTime } from "./hlc.js";
-import { writersNamedBy } from "./schema.js";
+import { ID_KEY_OF, idIs, writersNamedBy } from "./schema.js";
 import type { RejectionCode } from "./codes.js";
 import type { EnvelopeId } from "./ids.js";
 import { attentionTargets, envelopeRef } from "./indexing.js";
@@ -57,11 +57,13 @@ function insertRows(sql: SqlStorage, head: string, columns: readonly string[], r
 
 /** Which of `ids` the log already holds, in as few statements as the parameter limit allows. */
 export function heldAmong(sql: SqlStorage, ids: readonly string[]): Set<string> {
+  const wanted = new Set(ids);
   const held = new Set<string>();
   for (let i = 0; i < ids.length; i += MAX_BOUND) {
     const chunk = ids.slice(i, i + MAX_BOUND);
-    const rows = sql.exec<{ id: string }>(`SELECT id FROM log_envelopes WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk);
-    for (const row of rows) held.add(row.id);
+    const rows = sql.exec<{ id: string }>(`SELECT id FROM log_envelopes WHERE id_key IN (${chunk.map(() => ID_KEY_OF).join(",")})`, ...chunk);
+    // By key, then by the whole id: another id may share a key.
+    for (const row of rows) if (wanted.has(row.id)) held.add(row.id);
   }
   return held;
 }
@@ -188,7 +190,7 @@ export class BatchAppender {
     if (envelope.type === "space.created") return null;
     if (envelope.type === "member.joined") {
       this.writeRows();
-      const invite = this.sql.exec<{ text: string }>(`SELECT text FROM log_envelopes WHERE id = ? AND type = 'invite.created'`, envelope.body.invite)[0];
+      const invite = this.sql.exec<{ text: string }>(`SELECT text FROM log_envelopes WHERE ${idIs()} AND type = 'invite.created'`, envelope.body.invite, envelope.body.invite)[0];
       if (invite === undefined) return { code: "envelope-deps-missing", message: `The invite ${envelope.body.invite} is not held here: send it first.` };
       const key = (JSON.parse(invite.text) as { body: { key: string } }).body.key;
       return key === envelope.body.key ? null : { code: "envelope-bad-invite-proof", message: "The join names a key other than its invite's." };
@@ -210,7 +212,7 @@ export class BatchAppender {
   }
 
   private hlcOf(id: EnvelopeId): string | undefined {
-    return this.appended.get(id) ?? this.sql.exec<{ hlc: string }>(`SELECT hlc FROM log_envelopes WHERE id = ?`, id)[0]?.hlc;
+    return this.appended.get(id) ?? this.sql.exec<{ hlc: string }>(`SELECT hlc FROM log_envelopes WHERE ${idIs()}`, id, id)[0]?.hlc;
   }
 
   /** An id is cited: it stops being a head (an id added in this batch is simply never written). */
@@ -219,7 +221,11 @@ export class BatchAppender {
   }
 
   private writeRows(): void {
-    insertRows(this.sql, "INSERT INTO log_envelopes", ENVELOPE_COLUMNS, this.pendingRows);
+    // OR FAIL, not the default ABORT: a conflict (a bug: the checks above rule it out) still
+    // throws and the ingest transaction rolls back, but SQLite need not journal every page a
+    // multi-row statement touches so it could undo that statement alone. Those copies went to
+    // a temporary file: ~1,000 page writes a batch at the edge.
+    insertRows(this.sql, "INSERT OR FAIL INTO log_envelopes", ENVELOPE_COLUMNS, this.pendingRows);
     insertRows(this.sql, "INSERT OR IGNORE INTO log_attention", ATTENTION_COLUMNS, this.pendingAttention);
     this.pendingRows = [];
     this.pendingAttention = [];

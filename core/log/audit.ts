@@ -26,6 +26,7 @@ import { encodeHex } from "../identity/encoding.js";
 import type { SpaceId } from "../ids.js";
 import type { SqlStorage } from "../storage/sql.js";
 import { envelopeRef } from "./indexing.js";
+import { idIs } from "./schema.js";
 import { verifyEnvelope } from "./verify.js";
 
 export interface AuditProblem {
@@ -294,7 +295,7 @@ export async function auditSince(sql: SqlStorage, space: SpaceId, from: Verified
         }
         return tips.get(author);
       },
-      hlc: (id) => sql.exec<{ hlc: string }>(`SELECT hlc FROM log_envelopes WHERE id = ? AND arrival <= ?`, id, from.arrival)[0]?.hlc,
+      hlc: (id) => sql.exec<{ hlc: string }>(`SELECT hlc FROM log_envelopes WHERE ${idIs()} AND arrival <= ?`, id, id, from.arrival)[0]?.hlc,
     };
     const folded = foldRows(rows, prefix, problems);
     checkGenesis(metaValue(sql, "genesis"), folded.genesis, problems);

@@ -20,7 +20,7 @@ import type { Did } from "../identity/did.js";
 import { applyToOwners, membershipChanges } from "../state/membership.js";
 import type { SqlStorage, SqlValue } from "../storage/sql.js";
 import { COMMIT_RELEVANT_TYPES, CommitResolver, type CommitStatus } from "./commits.js";
-import { recheckWriter } from "./schema.js";
+import { ID_KEY_OF, recheckWriter } from "./schema.js";
 import type { Envelope, EnvelopeOf } from "./envelope.js";
 import type { EnvelopeId } from "./ids.js";
 
@@ -160,7 +160,8 @@ export class SqlCommitIndex {
     const already = new Set(this.inChunks(ids, (chunk) => this.sql.exec<{ id: string }>(`SELECT id FROM log_commits WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk)).map((row) => row.id));
     const membership = new Map(this.inChunks(ids, (chunk) =>
       this.sql.exec<{ id: string; text: string }>(
-        `SELECT id, text FROM log_envelopes WHERE id IN (${chunk.map(() => "?").join(",")}) AND type IN (${MEMBERSHIP_TYPES.map(() => "?").join(",")})`,
+        // By id key (log_envelopes has no index on the id itself); the map is keyed by the whole id.
+        `SELECT id, text FROM log_envelopes WHERE id_key IN (${chunk.map(() => ID_KEY_OF).join(",")}) AND type IN (${MEMBERSHIP_TYPES.map(() => "?").join(",")})`,
         ...chunk, ...MEMBERSHIP_TYPES,
       )).map((row) => [row.id, JSON.parse(row.text) as Envelope]));
     const rows: CommittedEntry[] = [];
@@ -174,8 +175,9 @@ export class SqlCommitIndex {
     }
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
       const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+      // OR FAIL: throws as ABORT would, without journaling each touched page (core/log/append.ts writeRows).
       this.sql.exec(
-        `INSERT INTO log_commits (idx, id, verdict, reason, receipt) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+        `INSERT OR FAIL INTO log_commits (idx, id, verdict, reason, receipt) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
         ...chunk.flatMap((row): SqlValue[] => [row.index, row.id, row.verdict, row.reason ?? null, row.receipt]),
       );
     }
@@ -189,9 +191,10 @@ export class SqlCommitIndex {
   private forgetRejectedJoiners(rows: readonly CommittedEntry[]): void {
     const rejected = rows.filter((row) => row.verdict === "rejected").map((row) => row.id);
     if (rejected.length === 0) return;
+    const ids = new Set<string>(rejected);
     const joins = this.inChunks(rejected, (chunk) =>
-      this.sql.exec<{ author: string }>(`SELECT author FROM log_envelopes WHERE type = 'member.joined' AND id IN (${chunk.map(() => "?").join(",")})`, ...chunk));
-    for (const { author } of joins) recheckWriter(this.sql, author);
+      this.sql.exec<{ id: string; author: string }>(`SELECT id, author FROM log_envelopes WHERE type = 'member.joined' AND id_key IN (${chunk.map(() => ID_KEY_OF).join(",")})`, ...chunk));
+    for (const { id, author } of joins) if (ids.has(id)) recheckWriter(this.sql, author);
   }
 
   /** An owner's appointment for `index` (lowest id first) hands the role over there, once. */

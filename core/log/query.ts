@@ -13,6 +13,7 @@ import { membershipChanges, type InviteTerms } from "../state/membership.js";
 import type { Envelope, EnvelopeOf } from "./envelope.js";
 import type { EnvelopeId, Role } from "./ids.js";
 import type { EnvelopeStatus, StoredEnvelope } from "./replica.js";
+import { idIs } from "./schema.js";
 
 export interface LogQuery {
   /** Arrival cursor: only envelopes after this position (default 0: from the start). */
@@ -58,8 +59,8 @@ export function runQuery(sql: SqlStorage, replica: StatusSource, query: LogQuery
     params.push(...types);
   }
   if (query.thread !== undefined) {
-    where.push(`(e.id = ? OR (e.type = 'channel.message' AND e.ref = ?))`);
-    params.push(query.thread, query.thread);
+    where.push(`((${idIs("e.")}) OR (e.type = 'channel.message' AND e.ref = ?))`);
+    params.push(query.thread, query.thread, query.thread);
   }
   if (query.author !== undefined) {
     where.push("e.author = ?");
@@ -123,6 +124,6 @@ function rolesOf(sql: SqlStorage, replica: StatusSource, member: Did): Role[] {
 }
 
 function inviteTerms(sql: SqlStorage, invite: EnvelopeId): InviteTerms | undefined {
-  const row = sql.exec<{ text: string }>(`SELECT text FROM log_envelopes WHERE id = ? AND type = 'invite.created'`, invite)[0];
+  const row = sql.exec<{ text: string }>(`SELECT text FROM log_envelopes WHERE ${idIs()} AND type = 'invite.created'`, invite, invite)[0];
   return row === undefined ? undefined : (JSON.parse(row.text) as EnvelopeOf<"invite.created">).body;
 }

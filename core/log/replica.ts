@@ -25,7 +25,7 @@ import { COMMIT_RELEVANT_TYPES, type CommitStatus } from "./commits.js";
 import type { Envelope } from "./envelope.js";
 import type { EnvelopeId, VersionVector } from "./ids.js";
 import { runQuery, type LogQuery, type LogQueryResult } from "./query.js";
-import { ensureLogSchema } from "./schema.js";
+import { ensureLogSchema, idIs } from "./schema.js";
 import { SEQUENCER_META_TYPES, type BodyOf, type EnvelopeType } from "./types/index.js";
 import { badInviteProof, badSignature, hasValidInviteProof, hasValidSignature, identifyEnvelope, type IdentifiedEnvelope, type IdentifyResult } from "./verify.js";
 import { createEnvelope, type WriterState } from "./writer.js";
@@ -144,7 +144,8 @@ export class LogReplica {
     // by e.id, SQLite walked the whole id index to skip a sort: every append (each commit
     // receipt the sequencer writes) read every envelope's id, ~120 ms a batch at 1M.
     const heads = this.sql.exec<{ id: string; hlc: string; author: string }>(
-      `SELECT e.id, e.hlc, e.author FROM log_heads h CROSS JOIN log_envelopes e ON e.id = h.id ORDER BY h.id`,
+      `SELECT e.id, e.hlc, e.author FROM log_heads h CROSS JOIN log_envelopes e
+       ON e.id_key = unhex(substr(h.id, 8, 12)) AND e.id = h.id ORDER BY h.id`,
     );
     return {
       space: this.space,
@@ -186,11 +187,11 @@ export class LogReplica {
   }
 
   has(id: EnvelopeId): boolean {
-    return this.sql.exec(`SELECT 1 FROM log_envelopes WHERE id = ?`, id).length > 0;
+    return this.sql.exec(`SELECT 1 FROM log_envelopes WHERE ${idIs()}`, id, id).length > 0;
   }
 
   get(id: EnvelopeId): StoredEnvelope | undefined {
-    const row = this.sql.exec<EnvelopeRow>(`SELECT arrival, id, text FROM log_envelopes WHERE id = ?`, id)[0];
+    const row = this.sql.exec<EnvelopeRow>(`SELECT arrival, id, text FROM log_envelopes WHERE ${idIs()}`, id, id)[0];
     return row === undefined ? undefined : toStored(row);
   }
 
@@ -209,7 +210,7 @@ export class LogReplica {
   status(id: EnvelopeId, type?: string): EnvelopeStatus {
     const committed = this.commits.statusOf(id);
     if (committed !== undefined) return { state: "committed", ...committed };
-    const kind = type ?? this.sql.exec<{ type: string }>(`SELECT type FROM log_envelopes WHERE id = ?`, id)[0]?.type;
+    const kind = type ?? this.sql.exec<{ type: string }>(`SELECT type FROM log_envelopes WHERE ${idIs()}`, id, id)[0]?.type;
     return kind !== undefined && SEQUENCER_META_TYPES.has(kind as EnvelopeType) ? { state: "unsequenced" } : { state: "tentative" };
   }
 
