@@ -72,8 +72,16 @@ function registry() {
 }
 
 /** `wrangler dev` on the shared state, with generous quotas. */
-export function startBigEdge() {
-  return startEdge({ persistTo: registry().persistTo, vars: { COMMONS_QUOTAS: JSON.stringify(BENCH_QUOTAS) } });
+export async function startBigEdge() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEdge({ persistTo: registry().persistTo, vars: { COMMONS_QUOTAS: JSON.stringify(BENCH_QUOTAS) } });
+    } catch (error) {
+      // freePort finds a port and wrangler binds it a moment later: on a machine shared with
+      // other runs, someone else may take it in between. Another port, then.
+      if (attempt >= 3 || !String(error?.message).includes("Address already in use")) throw error;
+    }
+  }
 }
 
 /**
