@@ -41,15 +41,16 @@ async function loadLogCore() {
     entry,
     `export { createEnvelope } from ${JSON.stringify(join(repoRoot, "core/log/writer.ts"))};\n` +
       `export { Ed25519Signer } from ${JSON.stringify(join(repoRoot, "core/identity/signer.ts"))};\n` +
-      `export { canonicalJson } from ${JSON.stringify(join(repoRoot, "core/canonical-json.ts"))};\n`,
+      `export { canonicalJson } from ${JSON.stringify(join(repoRoot, "core/canonical-json.ts"))};\n` +
+      `export { issueCapability } from ${JSON.stringify(join(repoRoot, "core/auth/capability.ts"))};\n`,
   );
   const outfile = join(dir, "log.mjs");
   await build({ entryPoints: [entry], bundle: true, platform: "node", format: "esm", outfile, external: ["node:*"], logLevel: "silent" });
   return import(pathToFileURL(outfile).href);
 }
 
-async function getJson(url) {
-  const res = await fetch(url);
+async function getJson(url, headers = {}) {
+  const res = await fetch(url, { headers });
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -80,6 +81,19 @@ async function verifyRate(core, count) {
 async function prepare(core, edge, space, n, authors) {
   const { sequencer } = await getJson(`${edge.http}/s/${space}/log/state`);
   if (!sequencer) throw new Error("the edge reported no sequencer key");
+  // Before its genesis a space keeps the key it showed only in memory, and local workerd
+  // evicts an idle object within ~15 s: signing a large log takes longer, so keep it awake.
+  const keepAwake = setInterval(() => void fetch(`${edge.http}/s/${space}/log/state`).then((res) => res.body?.cancel()), 2000);
+  try {
+    return await signChains(core, space, sequencer, n, authors);
+  } finally {
+    clearInterval(keepAwake);
+    const shown = (await getJson(`${edge.http}/s/${space}/log/state`)).sequencer;
+    if (shown !== sequencer) throw new Error(`the space forgot the sequencer key its genesis names (${sequencer} → ${shown}): it was evicted while signing`);
+  }
+}
+
+async function signChains(core, space, sequencer, n, authors) {
   const signers = await Promise.all(Array.from({ length: authors }, () => core.Ed25519Signer.generate()));
   const states = signers.map(() => ({ space, last: null, heads: [] }));
   let now = Date.now();
@@ -98,7 +112,10 @@ async function prepare(core, edge, space, n, authors) {
     chains[a].push(envelope);
   }
   const signMs = performance.now() - t0;
-  return { signers, genesis: genesis.envelope, chains, signMs, sequencer };
+  // Reads go through the door (docs/PROTOCOL.md): the first owner's capability token.
+  const token = await core.issueCapability(signers[0], { sub: signers[0].did, space, tools: ["*"], tier: 4, epoch: 1, ttlSeconds: 24 * 3600 });
+  const auth = { Authorization: `Bearer ${token}` };
+  return { signers, genesis: genesis.envelope, chains, signMs, sequencer, auth };
 }
 
 const batchesOf = (list) => {
@@ -147,7 +164,7 @@ async function ingest(edge, space, prep, posters) {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  const state = await getJson(`${edge.http}/s/${space}/log/state`);
+  const state = await getJson(`${edge.http}/s/${space}/log/state`, prep.auth);
   const n = prep.chains.reduce((s, c) => s + c.length, 0);
   latencies.sort((a, b) => a - b);
   return {
@@ -168,10 +185,10 @@ async function ingest(edge, space, prep, posters) {
   };
 }
 
-async function queryLatency(edge, space, count, attentionDid, requests) {
+async function queryLatency(edge, space, count, attentionDid, requests, auth) {
   const time = async (url) => {
     const t = performance.now();
-    const body = await getJson(url);
+    const body = await getJson(url, auth);
     return { ms: performance.now() - t, got: body.envelopes.length };
   };
   // One untimed request of each kind first.
@@ -231,7 +248,7 @@ export async function run({ quick, million = false, log }) {
       const cell = await ingest(edge, space, prep, 3);
       cells.push(cell);
       log(`log-ingest: ${cell.n} envelopes, 3 posters: ${cell.perS.toFixed(0)} accepted/s; querying`);
-      const q = await queryLatency(edge, space, cell.stateCount, prep.signers[0].did, requests);
+      const q = await queryLatency(edge, space, cell.stateCount, prep.signers[0].did, requests, prep.auth);
       queries.push(q);
       log(`log-ingest: query at ${n}: since p50 ${q.since.p50.toFixed(1)} ms p99 ${q.since.p99.toFixed(1)} ms; attention p50 ${q.attention.p50.toFixed(1)} ms p99 ${q.attention.p99.toFixed(1)} ms`);
     }
