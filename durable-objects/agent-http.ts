@@ -4,6 +4,7 @@
  *
  *   GET  /agents/:name/.well-known/agent-card.json   the signed card (public)
  *   POST /agents/:name                                 JSON-RPC binding (agent-jsonrpc.ts)
+ *   *    /agents/:name/spaces[/…]                      membership (agent-spaces-http.ts)
  *   *    /agents/:name/…                               HTTP+JSON binding (agent-rest.ts)
  *
  * Every call is opened the same way on both bindings (`openCall`): the caller is
@@ -33,6 +34,8 @@ export interface AgentDeps {
   store: TaskStore;
   executor: AgentExecutor;
   buses: ExecutionEventBusManager;
+  /** More routes beneath the name, matched before the HTTP+JSON binding (agent-spaces-http.ts). */
+  routes?(app: Hono): void;
 }
 
 /** Largest request body either binding reads. */
@@ -59,6 +62,7 @@ export function agentApp(deps: AgentDeps): Hono {
     return c.json(await signed.get(key)!);
   });
   app.post("/agents/:name", (c) => jsonRpc(deps, c.req.raw));
+  deps.routes?.(app);
   app.all("/agents/:name/*", (c) => rest(deps, c.req.raw));
   app.notFound((c) => {
     const error = new CommonsError("not-found", `no route ${c.req.method} ${new URL(c.req.url).pathname}: the card at /agents/${deps.name}/.well-known/agent-card.json lists this agent's bindings`, { status: 404 });

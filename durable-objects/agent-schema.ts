@@ -5,6 +5,9 @@
  *                                           its did:key lives exactly as long as the object
  *   agent_profile (id = 1, description, domains)   what the card says about it
  *   a2a_tasks (…)                           the tasks (core/a2a/task-store.ts owns the columns)
+ *   agent_spaces (space, edge, cursor, …)   the spaces it joined: its position in each one's
+ *                                           log, and its rules there (durable-objects/agent-spaces.ts)
+ *   agent_acted (space, envelope, decision) every envelope it decided on, written before it acts
  *   agent_meta (key, value)                 schema_version
  *
  * Migrations run in order inside one transaction and record the version they reached, so
@@ -22,6 +25,11 @@ const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE IF NOT EXISTS agent_identity (name TEXT PRIMARY KEY, jwk TEXT NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS agent_profile (id INTEGER PRIMARY KEY CHECK (id = 1), description TEXT NOT NULL, domains TEXT NOT NULL)`,
     ...TASK_TABLES,
+  ],
+  // Issue 12 items 2–3: the spaces it is a member of (a cursor each), and what it acted on.
+  [
+    `CREATE TABLE IF NOT EXISTS agent_spaces (space TEXT PRIMARY KEY, edge TEXT NOT NULL, cursor INTEGER NOT NULL, domains TEXT NOT NULL, keywords TEXT NOT NULL, handoffs TEXT NOT NULL, joined_ms INTEGER NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS agent_acted (space TEXT NOT NULL, envelope TEXT NOT NULL, decision TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (space, envelope))`,
   ],
 ];
 

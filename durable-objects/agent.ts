@@ -8,9 +8,10 @@
  * on its SQLite (core/a2a/task-store.ts) and an executor around its brain
  * (core/a2a/executor.ts, core/a2a/echo-brain.ts). Docs: docs/AGENTS.md.
  *
- * Later items build on this object: membership and watching spaces (a cursor per space,
- * notified by the space), self-selection, other brains. `configure` is the RPC seam through
- * which `commons agent add` will set the agent's domains.
+ * Membership and self-selection (issue 12 items 2–3) live in agent-spaces.ts: it joins
+ * spaces by invite, is notified by them after commits (`notify`), reads each from its
+ * cursor and acts through the space's MCP tools as its rules brain (core/a2a/rules-brain.ts)
+ * decides. `configure` sets the card's domains (joins set them from the memberships).
  */
 import { DefaultExecutionEventBusManager } from "@a2a-js/sdk/server";
 import { DurableObject } from "cloudflare:workers";
@@ -24,6 +25,8 @@ import { SqlTaskStore } from "../core/a2a/task-store.js";
 import type { Ed25519Signer } from "../core/identity/signer.js";
 import { loadOrCreateAgentSigner, migrateAgent, readProfile, writeProfile } from "./agent-schema.js";
 import { agentApp } from "./agent-http.js";
+import { AgentSpaces, type JoinInput, type SpaceRow } from "./agent-spaces.js";
+import { spacesRoutes } from "./agent-spaces-http.js";
 import { DurableObjectSql } from "./sql-storage.js";
 
 /** Domains and description `configure` accepts: short, lowercase words, at most 32 domains. */
@@ -35,6 +38,7 @@ export class AgentDO extends DurableObject<Env> {
   private name!: AgentName;
   private signer!: Ed25519Signer;
   private app!: Hono;
+  private spaces!: AgentSpaces;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -51,6 +55,11 @@ export class AgentDO extends DurableObject<Env> {
         store: new SqlTaskStore(this.sql),
         executor: new BrainExecutor(this.brain),
         buses: new DefaultExecutionEventBusManager(),
+        routes: (app) => spacesRoutes(app, this.signer, () => this.spaces),
+      });
+      this.spaces = new AgentSpaces({
+        name: this.name, sql: this.sql, signer: this.signer, env: this.env,
+        domainsChanged: (domains) => void this.configure({ domains }),
       });
     });
   }
@@ -62,6 +71,30 @@ export class AgentDO extends DurableObject<Env> {
   /** RPC: the agent's name, did and what its card says (for the Worker and other actors). */
   profile(): AgentProfile {
     return readProfile(this.sql, this.name, this.signer);
+  }
+
+  /**
+   * RPC: a space this agent is in committed something. Answers at once: the agent reads from
+   * its cursor in its own turn (durable-objects/agent-spaces.ts), never inside the space's
+   * write queue, so the space never waits on its agents.
+   */
+  notify(space: string, _frontier: number): void {
+    this.ctx.waitUntil(this.spaces.notify(space));
+  }
+
+  /** RPC: joins a space by invite (what `POST /agents/:name/spaces` does). */
+  join(input: JoinInput): Promise<SpaceRow> {
+    return this.spaces.join(input);
+  }
+
+  /** RPC, for tests and tools: resolves once the agent has read `space` past commit `index`. */
+  settled(space: string, index: number): Promise<void> {
+    return this.spaces.settled(space, index);
+  }
+
+  /** RPC: the spaces this agent is in, and what it acted on in one. */
+  memberships(space?: string) {
+    return space === undefined ? { spaces: this.spaces.list() } : { spaces: this.spaces.list().filter((r) => r.space === space), acted: this.spaces.acted(space) };
   }
 
   /** RPC: sets what the card says about the agent (issue 12 item 2's `commons agent add`). */

@@ -28,6 +28,7 @@ import { Ed25519Signer } from "../core/identity/signer.js";
 import { Limiter, quotasFrom, rateLimitedMessage, SocketCounter } from "../core/space/quota.js";
 import { beforeGenesis, hasGenesis } from "./space-genesis.js";
 import { loadOrCreateSigner, storeSigner } from "./space-identity.js";
+import { SpaceAgents } from "./space-agents.js";
 import { SpaceMcp } from "./space-mcp.js";
 import { DurableObjectSql } from "./sql-storage.js";
 
@@ -53,6 +54,7 @@ export class SpaceDO extends Server<Env> {
   private log!: LogRoom;
   private sequencer!: Sequencer;
   private mcp!: SpaceMcp;
+  private agents!: SpaceAgents;
   /**
    * Open sockets and what they remember, in memory: a broadcast walks this map instead of
    * asking the runtime for every socket and deserializing every attachment per message.
@@ -146,13 +148,18 @@ export class SpaceDO extends Server<Env> {
       allowedHosts: (this.env.COMMONS_ALLOWED_HOSTS ?? "127.0.0.1,localhost,[::1]").split(",").map((h) => h.trim()),
       setAlarm: (at) => void this.ctx.storage.setAlarm(at),
     });
+    this.agents = new SpaceAgents({ space: this.name, sql, env: this.env, waitUntil: (p) => this.ctx.waitUntil(p) });
     this.log = new LogRoom(
       replica,
       sequencer,
       { peers, setLive: (peer, logLive) => this.remember(peer.id, { logLive }) },
       {
         signer,
-        afterCommit: this.mcp.afterCommit,
+        afterCommit: async (entries, write) => {
+          await this.mcp.afterCommit(entries, write);
+          // Agents hear of it outside this write queue (durable-objects/space-agents.ts).
+          this.agents.notify(this.log.replica.commits.frontier, this.sequencer.committed());
+        },
         authorRate: (author) => this.authors.take(author),
         // A zero-delay timer is a macrotask: other sockets' frames run between two pages.
         yieldBetweenPages: () => new Promise((resolve) => setTimeout(resolve, 0)),
@@ -272,6 +279,11 @@ export class SpaceDO extends Server<Env> {
         return Response.json(error.toJSON(), { status: 429, headers: { "Retry-After": String(take.retryAfterSeconds) } });
       }
       return Response.json({ results: await this.log.submit(parseLogPost(text)) });
+    }
+    // Not routed by the Worker: only an AgentDO on this edge reaches it (its own token, its own did).
+    if (path === "agents" && (request.method === "POST" || request.method === "DELETE")) {
+      const access = await this.admit(request);
+      return this.agents.route(request, access.did, this.sequencer.committed());
     }
     if (request.method !== "GET" || !["presence", "log", "log/state", "view"].includes(path)) {
       throw new CommonsError("not-found", `no route ${request.method} ${url.pathname} on a space: see docs/PROTOCOL.md`, { status: 404 });

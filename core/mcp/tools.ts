@@ -47,13 +47,24 @@ export const TOOLS = [
   tool({
     name: "post_message",
     description: "Post a message to the space's shared channel. Mention members by did to ask for their attention.",
-    input: z.strictObject({ content: text, mentions: z.array(did).max(64).optional(), threadRef: envelopeId.optional() }),
+    input: z.strictObject({
+      content: text,
+      mentions: z.array(did).max(64).optional(),
+      threadRef: envelopeId.optional(),
+      // What the poster did with tools, for a report (the seed's ToolCallLog; the log's schema checks it).
+      toolCalls: z.array(z.strictObject({
+        tool: label,
+        params: z.record(z.string(), z.json()),
+        result: z.enum(["success", "pending_approval", "rejected"]),
+      })).max(32).optional(),
+    }),
     summarize: (a) => `post "${a.content.slice(0, 80)}"`,
     run: async (a, caller, host) =>
       written("posted", await host.write("channel.message", {
         content: a.content,
         ...(a.mentions ? { mentions: a.mentions as Did[] } : {}),
         ...(a.threadRef ? { threadRef: a.threadRef as EnvelopeId } : {}),
+        ...(a.toolCalls ? { toolCalls: a.toolCalls as never } : {}),
         actor: caller.did,
       })),
   }),
@@ -252,6 +263,20 @@ export const TOOLS = [
       };
       return { text: JSON.stringify(state), structured: state };
     },
+  }),
+  tool({
+    name: "record_trace",
+    description: "Record why you acted (or chose not to): what you saw and what you chose, as a trace.recorded in the log. `ref` names the envelope the decision is about.",
+    input: z.strictObject({ kind: label, summary: text, ref: envelopeId.optional(), data: z.record(z.string(), z.json()).optional() }),
+    summarize: (a) => `record a ${a.kind} trace`,
+    // The host writes the trace; `data.agent` is the verified caller (a trace body has no actor field).
+    run: async (a, caller, host) =>
+      written("trace recorded", await host.write("trace.recorded", {
+        kind: a.kind,
+        summary: a.summary,
+        ...(a.ref ? { ref: a.ref as EnvelopeId } : {}),
+        data: { ...(a.data ?? {}), agent: caller.did } as never,
+      })),
   }),
   tool({
     name: "acquire_lock",

@@ -24,6 +24,7 @@ export const TOOL_CATALOGUE = {
   get_space_state: { kind: "read", mcp: true },
   acquire_lock: { kind: "write", mcp: true },
   release_lock: { kind: "write", mcp: true },
+  record_trace: { kind: "write", mcp: true },
   promote_branch: { kind: "write", mcp: false },
 } as const satisfies Record<string, { kind: "read" | "write"; mcp: boolean }>;
 

@@ -29,7 +29,7 @@ describe("the space's MCP tools", () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
       "acquire_lock", "claim_work_item", "complete_work_item", "create_work_item", "decide_approval", "get_space_state",
-      "grant_authority", "post_message", "query_channel", "release_lock", "release_work_item", "request_approval",
+      "grant_authority", "post_message", "query_channel", "record_trace", "release_lock", "release_work_item", "request_approval",
       "revoke_authority", "set_policy", "update_work_item", "write_artifact",
     ]);
     const state = await call(client, "get_space_state", {});
