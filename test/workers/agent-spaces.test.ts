@@ -121,4 +121,21 @@ describe("an agent in a space", () => {
     ]);
     expect(report.traces[0]!.envelope.body).toMatchObject({ ref: item, data: { trigger: "domain", chose: "claim", outcome: "won", saw: { envelope: item, type: "work.created", actor: s.owner.did } } });
   });
+
+  it("an evicted agent whose cursor fell behind reads again from it and does not act twice", async () => {
+    const s = await openSpace("agent-evict");
+    const name = freshAgent("ops-evict");
+    const { did } = await addAgent(s, name, ["ops"]);
+    const [posted] = (await s.write("work.created", { title: "Renew the lease", domains: ["ops"] })) as Posted[];
+    await stubFor(name).settled(s.space, posted!.commit!.index!);
+    const mine = async (type: string) => (await logOf(s, type)).filter((e) => (e.envelope.body.actor ?? e.envelope.body.data?.agent) === did).length;
+    const before = { claims: await mine("work.claimed"), messages: await mine("channel.message"), traces: await mine("trace.recorded") };
+    expect(before).toEqual({ claims: 1, messages: 1, traces: 1 });
+    // As if it crashed after acting but before its cursor moved: back to the start, then evicted.
+    await runInDurableObject(stubFor(name), (_i, state) => state.storage.sql.exec(`UPDATE agent_spaces SET cursor = 0`));
+    await evictDurableObject(stubFor(name));
+    const [later] = (await s.write("channel.message", { content: "unrelated" })) as Posted[];
+    await stubFor(name).settled(s.space, later!.commit!.index!);
+    expect({ claims: await mine("work.claimed"), messages: await mine("channel.message"), traces: await mine("trace.recorded") }).toEqual(before);
+  });
 });
