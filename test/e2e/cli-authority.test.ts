@@ -3,6 +3,7 @@
  * `commons` node, George's MCP client using `commons token`, a budget from `commons grant`,
  * and `commons mcp` serving the tools over stdio on a local copy, offline.
  */
+import { MCP_TOOLS } from "../../core/policy/catalogue.js";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
@@ -89,7 +90,8 @@ describe("authority through the commons CLI", () => {
     await client.connect(new StdioClientTransport({
       command: process.execPath, args: [commonsBin, "mcp", seeded.space], env: { ...process.env, COMMONS_HOME: george.home } as Record<string, string>, stderr: "pipe",
     }));
-    expect((await client.listTools()).tools.length).toBe(16);
+    // Every MCP tool the catalogue names (core/policy/catalogue.ts), offline too.
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual([...MCP_TOOLS].sort());
     const own = await call(client, "create_work_item", { title: "Moodboard", domain: "After-Image" });
     expect(own.structuredContent).toMatchObject({ status: "success", commit: { state: "tentative" } });
     const hf = await call(client, "create_work_item", { title: "Reshoot", domain: "After-Image", clock: "HF" });
