@@ -115,7 +115,8 @@ results.code.changedDuringRun = JSON.stringify(results.code.atStart) !== JSON.st
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 const date = startedAt.toISOString().slice(0, 10);
-const file = full ? `${date}.json` : `${date}-${selected.join("+")}${quick ? "-quick" : ""}.json`;
+// A --million pass gets its own name: it must not overwrite the same day's normal pass of the same benchmarks.
+const file = full ? `${date}.json` : `${date}-${selected.join("+")}${million ? "-million" : ""}${quick ? "-quick" : ""}.json`;
 writeFileSync(`${resultsDir}${file}`, JSON.stringify(results, null, 2) + "\n");
 log(`results: bench/results/${file}`);
 if (mergeInto) {
