@@ -6,6 +6,11 @@
 import { barChart } from "./lib/svg.mjs";
 
 const TOOLS = ["get_space_state", "post_message", "query_channel"];
+/** What the sharing may have cost, when others kept a fifth of a core or more busy. */
+const loadNote = (x, f) =>
+  x?.machine && x.machine.othersCores >= 0.2
+    ? ` Other processes kept ${f(x.machine.othersCores, 2)} of the ${x.machine.cores} cores busy during this benchmark: whatever ran here queued behind them part of the time, so part of these times is the sharing.`
+    : "";
 const label = (n) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1000 ? `${n / 1000}k` : String(n));
 
 export function engineSections(b, results, { checks, sections, chart, f, ms, ratio, table }) {
@@ -82,7 +87,7 @@ Misses: ${misses.map((m) => `\`${m.tool}\` at ${label(m.n)} (p50 ${f(m.r50, 2)}�
         verdict: !empty ? "not measured" : r.firstMs <= 2 * empty.firstMs ? "PASS" : "MISS",
       };
       checks.push(c);
-      if (c.verdict === "MISS") findings.push(`- **Wake at ${label(r.n)}.** ${ms(r.firstMs)} ms against ${ms(empty.firstMs)} ms for an empty space (median of ${wk.params.rounds}; each round: ${r.wakes.map((w) => ms(w.firstMs)).join(", ")} ms against ${empty.wakes.map((w) => ms(w.firstMs)).join(", ")} ms). ${wakeReason(r, empty, ms)}`);
+      if (c.verdict === "MISS") findings.push(`- **Wake at ${label(r.n)}.** ${ms(r.firstMs)} ms against ${ms(empty.firstMs)} ms for an empty space (median of ${wk.params.rounds}; each round: ${r.wakes.map((w) => ms(w.firstMs)).join(", ")} ms against ${empty.wakes.map((w) => ms(w.firstMs)).join(", ")} ms). ${wakeReason(wk, r, empty, ms, f)}`);
     }
     const heapDelta = (r) => (r.heapMiB !== null && empty?.heapMiB !== null && empty ? (r.heapMiB - empty.heapMiB) * 1024 : null);
     sections.push(`## 9. Wake
@@ -175,27 +180,32 @@ function mcpReason(mt, misses, f) {
   const inverse = TOOLS.filter((t) => big.tools[t].p99 < small.tools[t].p99);
   const quiet = mt.machine && mt.machine.othersCores < 0.2;
   if (p99Only) {
-    return `Only p99 misses; every p50 is within ${f(Math.max(...misses.map((m) => m.r50)), 2)}×. A p99 of ${mt.params.rounds} calls is decided by its ${Math.max(1, Math.round(mt.params.rounds / 100))} slowest calls${inverse.length ? `, and in the same run ${inverse.map((t) => `\`${t}\``).join(", ")} had the higher p99 at ${label(small.n)}, not at ${label(big.n)}` : ""}. ${quiet ? "Others' load was low during this benchmark, so the sharing does not explain it;" : "Others' load (above the table) may have caused the stalls;"} not located in this run. More rounds would tell whether it is the log's length.`;
+    return `Only p99 misses; every p50 is within ${f(Math.max(...misses.map((m) => m.r50)), 2)}×. A p99 of ${mt.params.rounds} calls is decided by its ${Math.max(1, Math.round(mt.params.rounds / 100))} slowest calls${inverse.length ? `, and in the same run ${inverse.map((t) => `\`${t}\``).join(", ")} had the higher p99 at ${label(small.n)}, not at ${label(big.n)}` : ""}. ${quiet ? "Others' load was low during this benchmark, so the sharing does not explain it;" : `Other processes kept ${f(mt.machine.othersCores, 2)} of the ${mt.machine.cores} cores busy during it, enough to make such stalls;`} not located in this run. More rounds would tell whether it is the log's length.`;
   }
   return "The median grows with the log's length: not located in this run.";
 }
 
-function wakeReason(r, empty, ms) {
+function wakeReason(wk, r, empty, ms, f) {
   const warm = r.warmMs !== null && empty.warmMs !== null && r.warmMs > 2 * empty.warmMs;
-  return warm
-    ? `The warm request is slower too (${ms(r.warmMs)} against ${ms(empty.warmMs)} ms): the request itself costs more on the bigger space, not the wake; not located in this run.`
-    : "Not located in this run.";
+  const bigger = wk.results.find((x) => x.n > r.n && x.firstMs < r.firstMs);
+  const parts = [];
+  if (warm) parts.push(`The warm request is slower too (${ms(r.warmMs)} against ${ms(empty.warmMs)} ms): the request itself costs more on the bigger space, not the wake.`);
+  if (bigger) parts.push(`The ${label(bigger.n)} space woke faster in the same run (${ms(bigger.firstMs)} ms), so the log's length does not explain it.`);
+  parts.push(`Not located in this run.${loadNote(wk, f)}`);
+  return parts.join(" ");
 }
 
 /** Why the round trips stall during a catch-up, from the page time and the profile. */
 function farReason(fb, pageMs, ms, f) {
   const push = fb.result.push;
   const yjs = fb.result.yjs;
-  return `While the node catches up, the edge spends about ${ms(pageMs)} ms of wall time per page it sends (catch-up seconds ÷ frames), on the object's one thread,
+  const cpuPerPage = fb.runs.length ? (fb.runs.reduce((x, r) => x + r.edgeCpuS, 0) * 1000) / fb.runs.reduce((x, r) => x + r.batches, 0) : null;
+  const waiting = cpuPerPage !== null && pageMs > 1.5 * cpuPerPage ? ` (the edge's two workerd processes used ${ms(cpuPerPage)} ms of CPU per page, summed: for the rest of each page's wall time neither was running${fb.machine?.othersCores >= 0.2 ? ", most likely waiting for a core" : ""})` : ` (the edge's two workerd processes used ${ms(cpuPerPage)} ms of CPU per page)`;
+  return `While the node catches up, the edge spends about ${ms(pageMs)} ms of wall time per page it sends (catch-up seconds ÷ frames)${waiting}, on the object's one thread,
 and a round trip that arrives during a page waits for it: p50 goes from ${ms(push.idle.p50)} to ${ms(push.during.p50)} ms for the writer and from ${ms(yjs.idle.p50)} to ${ms(yjs.during.p50)} ms for the editor.
 The yield between pages works (nothing waits for the whole catch-up: the worst round trip took ${ms(Math.max(push.during.max ?? 0, yjs.during.max ?? 0))} ms, the catch-up ${f(fb.runs[0]?.seconds, 1)} s),
 but a turn of a whole page is long next to an idle round trip. The page is mostly SQLite (the profile above: \`toArray\` and \`exec\`), and it reads more than it sends:
 \`LogReplica.missingFor\` reads up to 256 rows for each author the peer lacks, sorts them by arrival and keeps 256. On a node:sqlite copy of a 100k space of this shape
 (scratch, 2026-12-01, the same walk log-room does): 394 pages read 386,156 rows to send 100,785 (3.8×), 2.8 ms a page, against 0.8 ms for the same pages read with one
-arrival-ordered query. What would fix it: a page that reads only what it sends (in arrival order, when the peer's vector allows), and pages bounded by time or bytes rather than 256 envelopes.`;
+arrival-ordered query. What would fix it: a page that reads only what it sends (in arrival order, when the peer's vector allows), and pages bounded by time or bytes rather than 256 envelopes.${loadNote(fb, f)}${push.before.p99 > 2 * push.after.p99 ? ` The idle baseline moved with it: the writer's idle p99 was ${ms(push.before.p99)} ms before the catch-up and ${ms(push.after.p99)} ms after.` : ""}`;
 }
