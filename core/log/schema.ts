@@ -15,7 +15,8 @@
  * Object cannot set another), so most lookups read two pages from disk; the key index is
  * 16 MiB with 22 interior pages, which stay cached. At the edge that cut the pages read per
  * batch of 256 from ~1,550 to ~600. Lookups match the key, then the whole id (`idIs`), so
- * two ids sharing a key cost one more row read, never a wrong answer. Schema version 3.
+ * two ids sharing a key cost one more row read, never a wrong answer. Schema version 3;
+ * older tables are rebuilt once (`rebuildTable`). The commit index keys its ids the same way.
  */
 import { CommonsError } from "../errors.js";
 import type { SqlStorage } from "../storage/sql.js";
@@ -106,29 +107,36 @@ export function ensureLogSchema(sql: SqlStorage): void {
     throw new CommonsError("log-schema-newer", `This log was written by a newer Commons (schema ${version}, this one reads ${LOG_SCHEMA_VERSION}): upgrade.`, { status: 500 });
   }
   if (version === 1) backfillWriters(sql);
-  // By shape, not version: a store from before versions were recorded has the old table too.
-  const envelopes = sql.exec<{ sql: string }>(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'log_envelopes'`)[0]?.sql ?? "";
-  if (!envelopes.includes("id_key")) sql.transaction(() => keyIds(sql));
+  // Versions 1–2 → 3, keyed ids; by shape, not version (a store from before versions were
+  // recorded has the old table too). Rows copied in arrival order: every answer unchanged.
+  if (lacksIdKey(sql, "log_envelopes")) sql.transaction(() => rebuildTable(sql, "log_envelopes", envelopesTable, ENVELOPE_COLUMNS));
   for (const statement of INDEXES) sql.exec(statement);
   sql.exec(`INSERT OR REPLACE INTO log_meta (key, value) VALUES ('schema_version', ?)`, String(LOG_SCHEMA_VERSION));
 }
 
+/** The columns log_envelopes has had since version 1 (not `id_key`, which SQLite computes). */
+const ENVELOPE_COLUMNS = "arrival, id, author, seq, type, hlc, ref, text";
+
+/** True when `table` exists without an `id_key` column: written before ids were keyed. */
+export function lacksIdKey(sql: SqlStorage, table: string): boolean {
+  const schema = sql.exec<{ sql: string }>(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table)[0]?.sql;
+  return schema !== undefined && !schema.includes("id_key");
+}
+
 /**
- * Versions 1–2 → 3: log_envelopes rebuilt with `id_key` and without the unique index on
- * `id` (SQLite drops a table constraint only by rebuilding the table). Every row is copied
- * as it was, in arrival order, so ids, arrivals, texts and every query answer are unchanged.
- * One sequential pass over the table, in one transaction: seconds at 1M rows, once.
+ * Rebuilds `table` as `create(name)` defines it now, every row copied as it was (SQLite drops
+ * a table constraint, here the unique index on a text id, only by rebuilding the table). Call
+ * inside a transaction, then create the table's indexes. Log schema 2 → 3 (log_envelopes) and
+ * the commit index's own table use it. One sequential pass: 16 s for 1M envelopes, once.
  */
-function keyIds(sql: SqlStorage): void {
-  sql.exec(`DROP TABLE IF EXISTS log_envelopes_v3`);
-  sql.exec(envelopesTable("log_envelopes_v3"));
+export function rebuildTable(sql: SqlStorage, table: string, create: (name: string) => string, columns: string): void {
+  const next = `${table}_rebuilt`;
+  sql.exec(`DROP TABLE IF EXISTS ${next}`);
+  sql.exec(create(next));
   // OR FAIL: a conflict (there is none to copy) would still throw, without a statement journal.
-  sql.exec(
-    `INSERT OR FAIL INTO log_envelopes_v3 (arrival, id, author, seq, type, hlc, ref, text)
-     SELECT arrival, id, author, seq, type, hlc, ref, text FROM log_envelopes ORDER BY arrival`,
-  );
-  sql.exec(`DROP TABLE log_envelopes`);
-  sql.exec(`ALTER TABLE log_envelopes_v3 RENAME TO log_envelopes`);
+  sql.exec(`INSERT OR FAIL INTO ${next} (${columns}) SELECT ${columns} FROM ${table} ORDER BY rowid`);
+  sql.exec(`DROP TABLE ${table}`);
+  sql.exec(`ALTER TABLE ${next} RENAME TO ${table}`);
 }
 
 /** Version 1 → 2: who may write, from the membership envelopes already held. */
@@ -148,7 +156,7 @@ function backfillWriters(sql: SqlStorage): void {
  */
 export function recheckWriter(sql: SqlStorage, did: string): void {
   const rows = sql.exec<{ id: string; author: string; text: string; verdict: string | null }>(
-    `SELECT e.id, e.author, e.text, c.verdict FROM log_envelopes e LEFT JOIN log_commits c ON c.id = e.id
+    `SELECT e.id, e.author, e.text, c.verdict FROM log_envelopes e LEFT JOIN log_commits c ON c.id_key = e.id_key AND c.id = e.id
      WHERE e.type IN ('space.created', 'member.added', 'member.joined', 'sequencer.appointed')`,
   );
   const named = rows.some((row) => row.verdict !== "rejected" && writersNamedBy(row.author, JSON.parse(row.text) as Envelope).includes(did));

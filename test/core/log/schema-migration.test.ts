@@ -1,7 +1,8 @@
 /**
- * Log schema version 2 → 3 (core/log/schema.ts `keyIds`): a store written before ids were
- * found by `id_key` opens, is rebuilt without the unique index on the text id, and keeps
- * every envelope, status and query answer; it ingests and sequences on afterwards.
+ * Log schema version 2 → 3 (core/log/schema.ts `rebuildTable`): a store written before ids
+ * were found by `id_key` opens, its envelope and commit tables are rebuilt without the unique
+ * indexes on the text id, and it keeps every envelope, status and query answer; it ingests
+ * and sequences on afterwards.
  */
 import { describe, expect, it } from "vitest";
 import { NodeSql } from "../../../client/node/sqlite.js";
@@ -28,7 +29,16 @@ const VERSION_2_ENVELOPES = [
   `CREATE INDEX log_envelopes_by_ref ON log_envelopes (ref, arrival)`,
 ];
 
-/** Rewrites a current store's envelope table as version 2 had it, rows unchanged. */
+/** The commit index's table as it was then. */
+const VERSION_2_COMMITS = `CREATE TABLE log_commits_v2 (
+    idx INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    verdict TEXT NOT NULL,
+    reason TEXT,
+    receipt TEXT NOT NULL
+  )`;
+
+/** Rewrites a current store's envelope and commit tables as version 2 had them, rows unchanged. */
 function downgradeToVersion2(sql: NodeSql): void {
   const [table, ...indexes] = VERSION_2_ENVELOPES;
   sql.transaction(() => {
@@ -37,14 +47,18 @@ function downgradeToVersion2(sql: NodeSql): void {
     sql.exec(`DROP TABLE log_envelopes`);
     sql.exec(`ALTER TABLE log_envelopes_v2 RENAME TO log_envelopes`);
     for (const statement of indexes) sql.exec(statement);
+    sql.exec(VERSION_2_COMMITS);
+    sql.exec(`INSERT INTO log_commits_v2 (idx, id, verdict, reason, receipt) SELECT idx, id, verdict, reason, receipt FROM log_commits`);
+    sql.exec(`DROP TABLE log_commits`);
+    sql.exec(`ALTER TABLE log_commits_v2 RENAME TO log_commits`);
     sql.exec(`UPDATE log_meta SET value = '2' WHERE key = 'schema_version'`);
   });
 }
 
-/** The columns of each index on log_envelopes, sorted. */
-function indexedColumns(sql: NodeSql): string[] {
+/** The columns of each index on `table` (log_envelopes unless named), sorted. */
+function indexedColumns(sql: NodeSql, table = "log_envelopes"): string[] {
   const rows = sql.exec<{ name: string; col: string }>(
-    `SELECT il.name AS name, ii.name AS col FROM pragma_index_list('log_envelopes') il, pragma_index_info(il.name) ii ORDER BY il.name, ii.seqno`,
+    `SELECT il.name AS name, ii.name AS col FROM pragma_index_list(?) il, pragma_index_info(il.name) ii ORDER BY il.name, ii.seqno`, table,
   );
   const byIndex = new Map<string, string[]>();
   for (const row of rows) byIndex.set(row.name, [...(byIndex.get(row.name) ?? []), row.col]);
@@ -104,9 +118,12 @@ describe("log schema migration 2 → 3", () => {
     const people = { alice: alice.did, bob: bob.did, carol: carol.did };
     const before = answers(replica, ids, people, root.id);
     const current = indexedColumns(sql);
+    const commits = sql.exec(`SELECT idx, id, verdict, reason, receipt FROM log_commits ORDER BY idx`);
+    expect(commits.length).toBeGreaterThan(60);
 
     downgradeToVersion2(sql);
     expect(indexedColumns(sql)).toContain("id");
+    expect(indexedColumns(sql, "log_commits")).toEqual(["id"]);
     replica = LogReplica.open(sql, SPACE);
 
     expect(sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'schema_version'`)[0]?.value).toBe(String(LOG_SCHEMA_VERSION));
@@ -115,6 +132,8 @@ describe("log schema migration 2 → 3", () => {
     expect(indexedColumns(sql)).not.toContain("id");
     expect(indexedColumns(sql)).toEqual(current);
     expect(indexedColumns(sql)).toContain("id_key");
+    expect(indexedColumns(sql, "log_commits")).toEqual(["id_key"]);
+    expect(sql.exec(`SELECT idx, id, verdict, reason, receipt FROM log_commits ORDER BY idx`)).toEqual(commits);
     expect(answers(replica, ids, people, root.id)).toEqual(before);
 
     // It goes on: an old envelope sent again is a duplicate, a new one is accepted and committed.
