@@ -3,6 +3,10 @@ declare namespace Cloudflare {
   interface Env {
     SPACES: DurableObjectNamespace<import("./durable-objects/space.js").SpaceDO>;
     AGENTS: DurableObjectNamespace<import("./durable-objects/agent.js").AgentDO>;
+    /** Sealed history segments of every space (core/log/segment-history.ts). */
+    HISTORY: R2Bucket;
+    /** Envelopes per sealed history segment (default 10,000; tests set it small). */
+    COMMONS_SEGMENT_ENVELOPES?: string;
     /** Comma-separated hosts the MCP endpoint answers to (default: loopback names only). */
     COMMONS_ALLOWED_HOSTS?: string;
     /** Quotas at the door as JSON, any subset of core/space/quota.ts QuotaConfig (defaults fill the rest). */

@@ -81,6 +81,15 @@ const STATEMENTS = [
   // and sequencer, members added or joined, appointed sequencers). The log's door: an
   // envelope by anyone else is refused at ingest and never stored (core/log/append.ts).
   `CREATE TABLE IF NOT EXISTS log_writers (did TEXT PRIMARY KEY)`,
+  // Sealed history (core/log/segment-history.ts): segment idx holds arrivals first..last,
+  // hashed `hash`, stored under `key`; those rows' text is '' here (a few types keep theirs).
+  `CREATE TABLE IF NOT EXISTS log_segments (
+    idx INTEGER PRIMARY KEY,
+    first INTEGER NOT NULL UNIQUE,
+    last INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    key TEXT NOT NULL
+  )`,
   // Who an envelope asks for attention: a did or a role, and why (mention, approval,
   // escalation). Read by query({ attention }).
   `CREATE TABLE IF NOT EXISTS log_attention (
