@@ -18,6 +18,9 @@ export const ACTOR_TYPES: ReadonlySet<EnvelopeType> = new Set<EnvelopeType>([
   "channel.message", "work.created", "work.claimed", "work.released", "work.updated", "work.completed",
   "artifact.created", "artifact.updated", "approval.requested", "approval.decided",
   "authority.granted", "authority.revoked", "budget.spent", "policy.set",
+  // Coalitions and markets (docs/COORDINATION.md).
+  "branch.created", "branch.updated", "coalition.formed", "coalition.joined", "coalition.left", "coalition.dissolved", "coalition.spent",
+  "coalition.voted", "work.bids_called", "work.bid", "work.awarded",
 ]);
 
 /** Who an envelope acts for: the body's `actor` when a tool host wrote it, else its author. */

@@ -14,6 +14,7 @@ import { grantBody, verifyCapability } from "../auth/capability.js";
 import { approvalBinding } from "../policy/binding.js";
 import { checkPolicyBody, type PolicyBody } from "../policy/file.js";
 import { MCP_TOOLS, type ToolName } from "../policy/catalogue.js";
+import { COALITION_TOOLS } from "./coalition-tools.js";
 import type { Caller, ToolHost } from "./tool-host.js";
 
 const did = z.string().refine(isDid, "must be a did:key");
@@ -260,6 +261,8 @@ export const TOOLS = [
         work: [...s.work.values()].map(({ history: _h, ...item }) => item),
         approvals: [...s.approvals.values()],
         policies: [...s.policies.values()],
+        coalitions: [...s.coalitions.values()],
+        markets: [...s.markets.values()],
       };
       return { text: JSON.stringify(state), structured: state };
     },
@@ -300,6 +303,7 @@ export const TOOLS = [
       return { text: `released ${a.resource}`, structured: { resource: a.resource } };
     },
   }),
+  ...(COALITION_TOOLS as ToolDef<never>[]),
 ] as ToolDef<never>[] as unknown as ToolDef<Record<string, unknown>>[];
 
 // The catalogue names the tools once; this file must implement exactly its MCP ones.

@@ -26,6 +26,18 @@ export const TOOL_CATALOGUE = {
   release_lock: { kind: "write", mcp: true },
   record_trace: { kind: "write", mcp: true },
   promote_branch: { kind: "write", mcp: false },
+  // Coalitions, branches and markets (docs/COORDINATION.md; core/mcp/coalition-tools.ts).
+  form_coalition: { kind: "write", mcp: true },
+  join_coalition: { kind: "write", mcp: true },
+  leave_coalition: { kind: "write", mcp: true },
+  dissolve_coalition: { kind: "write", mcp: true },
+  spend_coalition_budget: { kind: "write", mcp: true },
+  approve_branch: { kind: "write", mcp: true },
+  create_branch: { kind: "write", mcp: true },
+  write_branch: { kind: "write", mcp: true },
+  call_for_bids: { kind: "write", mcp: true },
+  bid: { kind: "write", mcp: true },
+  award_work: { kind: "write", mcp: true },
 } as const satisfies Record<string, { kind: "read" | "write"; mcp: boolean }>;
 
 export type ToolName = keyof typeof TOOL_CATALOGUE;

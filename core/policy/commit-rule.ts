@@ -27,6 +27,7 @@ import { ENVELOPE_BODY_SCHEMAS, type EnvelopeType } from "../log/types/index.js"
 import { actorOf } from "../log/actor.js";
 import { budgetFor } from "../views/grants.js";
 import type { Member, SpaceState } from "../views/state.js";
+import { coalitionCall } from "./coalition-rule.js";
 import { decideTier, type ToolCall } from "./tiers.js";
 
 export type Judgement = { ok: true } | { ok: false; reason: string };
@@ -91,8 +92,11 @@ export function callOf(envelope: Envelope): ToolCall | null {
     }
     case "branch.merged":
       return call("promote_branch", { branch: envelope.body.branch, summary: envelope.body.summary });
-    default:
-      return null;
+    default: {
+      // Coalitions and markets (core/policy/coalition-rule.ts).
+      const named = coalitionCall(envelope);
+      return named === null ? null : call(named.tool, named.args);
+    }
   }
 }
 

@@ -9,6 +9,8 @@
  * - claim_work_item: an agent claiming outside its own domains → 2, no pattern: it asks
  *   (the seed's over-claiming, prevented by policy);
  * - promote_branch (a `branch.merged`): agents → 3;
+ * - form_coalition: agents → 3 (a human approves a team an agent proposes); a coalition's
+ *   own branches are promoted by its quorum instead (docs/COORDINATION.md);
  * - decide_approval, grant_authority, revoke_authority: reserved to humans (tier 4 for
  *   agents; core/policy/tiers.ts `HUMAN_ONLY_TOOLS`), with no policy needed;
  * - membership, invites, visibility and policy changes: owners only, by the commit rule
@@ -33,6 +35,10 @@ export const DEFAULT_POLICIES: readonly BodyOf<"policy.set">[] = [
   {
     tool: "promote_branch", tier: 1,
     rules: [{ when: { roles: ["agent"] }, tier: 3, reason: "an agent promoting a branch needs a human's approval" }],
+  },
+  {
+    tool: "form_coalition", tier: 1,
+    rules: [{ when: { roles: ["agent"] }, tier: 3, reason: "an agent forming a coalition needs a human's approval" }],
   },
 ];
 

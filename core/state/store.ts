@@ -16,7 +16,8 @@
 import type { SqlStorage } from "../storage/sql.js";
 import { emptyState, type SpaceState } from "../views/state.js";
 
-export const STATE_SCHEMA_VERSION = 1;
+/** 2: coalitions and markets (kinds of their own; a version 1 store holds none, so nothing to convert). */
+export const STATE_SCHEMA_VERSION = 2;
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS state_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -30,7 +31,7 @@ const STATEMENTS = [
 export const CHECKPOINT_EVERY = 1000;
 
 /** The maps of a SpaceState, by the kind name they are stored under. */
-const KINDS = ["members", "work", "approvals", "policies", "artifacts", "branches", "savedViews", "grants", "revoked", "invites"] as const;
+const KINDS = ["members", "work", "approvals", "policies", "artifacts", "branches", "savedViews", "grants", "revoked", "invites", "coalitions", "markets"] as const;
 type Kind = (typeof KINDS)[number];
 
 /** A Map that remembers which keys may have changed since `take()`. */
@@ -103,7 +104,9 @@ function fromSnapshot(snapshot: Snapshot): SpaceState {
 export class StateStore {
   constructor(private readonly sql: SqlStorage) {
     for (const statement of STATEMENTS) sql.exec(statement);
-    sql.exec(`INSERT OR IGNORE INTO state_meta (key, value) VALUES ('schema_version', ?)`, String(STATE_SCHEMA_VERSION));
+    // Older versions need no conversion (a version 1 store has no coalition or market rows, since
+    // no replica accepted those types then): the version is raised in place.
+    sql.exec(`INSERT OR REPLACE INTO state_meta (key, value) VALUES ('schema_version', ?)`, String(STATE_SCHEMA_VERSION));
   }
 
   /** The stored state (empty at index 0 when none is stored), reading only the state's rows. */

@@ -27,6 +27,7 @@ import { hlcWallTime } from "../log/hlc.js";
 import type { EnvelopeId } from "../log/ids.js";
 import { approverFor, isApprover, judgeEffect } from "../policy/commit-rule.js";
 import { actorOf, isHostReport, onBehalfOf } from "../log/actor.js";
+import { judgeCoalitionRights } from "../policy/coalition-rule.js";
 import { judgeGrant, judgeRevoke, judgeSpend } from "./grants.js";
 import type { SpaceState } from "./state.js";
 
@@ -53,6 +54,9 @@ function judgeRights(state: SpaceState, id: EnvelopeId, envelope: Envelope): Jud
   if (isHostReport(envelope, state.sequencer)) return OK;
   const actor = actorOf(envelope);
   const member = state.members.get(actor);
+  // Coalitions and markets: their own types, and where they change the general rules below.
+  const coalition = judgeCoalitionRights(state, envelope, actor, member);
+  if (coalition !== null) return coalition;
   if (envelope.type === "budget.spent" && member?.role !== "observer") return judgeSpend(state, actor, envelope);
   if (envelope.type === "member.joined") return judgeJoin(state, envelope);
   if (member === undefined) return no(`${actor} is not a member of this space`);
@@ -152,4 +156,6 @@ function countOwners(state: SpaceState): number {
 export const CONTROL_PLANE_TYPES: ReadonlySet<string> = new Set([
   "member.added", "member.removed", "member.joined", "invite.created", "invite.revoked", "space.configured",
   "policy.set", "approval.decided", "authority.granted", "authority.revoked", "budget.spent",
+  "coalition.formed", "coalition.joined", "coalition.left", "coalition.dissolved", "coalition.spent", "coalition.voted",
+  "work.bids_called", "work.bid", "work.awarded",
 ]);

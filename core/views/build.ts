@@ -106,7 +106,7 @@ export function viewSnapshot(view: SpaceView): unknown {
   const state = (s: SpaceState) => ({
     genesis: s.genesis, sequencer: s.sequencer, epoch: s.epoch, members: sorted(s.members), work: sorted(s.work), approvals: sorted(s.approvals),
     policies: sorted(s.policies), artifacts: sorted(s.artifacts), branches: sorted(s.branches), savedViews: sorted(s.savedViews),
-    grants: sorted(s.grants), revoked: sorted(s.revoked),
+    grants: sorted(s.grants), revoked: sorted(s.revoked), coalitions: sorted(s.coalitions), markets: sorted(s.markets),
   });
   return {
     committed: state(view.committed), current: state(view.current), verdicts: sorted(view.verdicts),

@@ -15,6 +15,9 @@ import { chargeOf } from "../policy/commit-rule.js";
 import { membershipChanges, type MembershipChange } from "../state/membership.js";
 import { actorOf, isHostReport } from "../log/actor.js";
 import { applyGrant, applyRevoke, applySpend, type Grant, type Revocation } from "./grants.js";
+import { applyCoalition, isCoalitionEnvelope, promoteBranch, type Coalition } from "../state/coalition.js";
+import { applyMarket, isMarketEnvelope, type Market } from "../state/market.js";
+import { hlcWallTime } from "../log/hlc.js";
 
 export interface Member {
   did: Did;
@@ -98,6 +101,12 @@ export interface Branch {
   purpose?: string;
   createdBy: Did;
   status: "open" | "merged" | "abandoned";
+  /** The coalition whose quorum promotes it (core/state/coalition.ts). */
+  coalition?: EnvelopeId;
+  /** Artifact versions staged on it (`branch.updated`), by artifact id: current once promoted. */
+  staged?: Record<string, { content: BodyOf<"artifact.created">["content"]; envelope: EnvelopeId }>;
+  /** The envelope that promoted it: its `branch.merged`, or the quorum's last vote. */
+  promotedBy?: EnvelopeId;
 }
 
 export interface SpaceState {
@@ -123,12 +132,17 @@ export interface SpaceState {
   grants: Map<string, Grant>;
   /** Revoked jtis (recorded grants or not); descendants are revoked through their parent. */
   revoked: Map<string, Revocation>;
+  /** Coalitions by the id of their `coalition.formed` (core/state/coalition.ts). */
+  coalitions: Map<EnvelopeId, Coalition>;
+  /** Work items with a call for bids (core/state/market.ts). */
+  markets: Map<WorkItemId, Market>;
 }
 
 export function emptyState(): SpaceState {
   return {
     members: new Map(), visibility: "private", invites: new Map(), epoch: 0, work: new Map(), approvals: new Map(), policies: new Map(),
     artifacts: new Map(), branches: new Map(), savedViews: new Map(), grants: new Map(), revoked: new Map(),
+    coalitions: new Map(), markets: new Map(),
   };
 }
 
@@ -232,14 +246,18 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
       return;
     }
     case "branch.created": {
-      const { name, purpose } = envelope.body;
-      state.branches.set(id, { id, name, ...(purpose === undefined ? {} : { purpose }), createdBy: author, status: "open" });
+      const { name, purpose, coalition } = envelope.body;
+      state.branches.set(id, {
+        id, name, ...(purpose === undefined ? {} : { purpose }), createdBy: actor, status: "open", ...(coalition === undefined ? {} : { coalition }),
+      });
       return;
     }
     case "branch.merged":
     case "branch.abandoned": {
       const branch = state.branches.get(envelope.body.branch);
-      if (branch !== undefined) branch.status = envelope.type === "branch.merged" ? "merged" : "abandoned";
+      if (branch === undefined) return;
+      if (envelope.type === "branch.merged") promoteBranch(state, branch, id);
+      else branch.status = "abandoned";
       return;
     }
     case "authority.granted":
@@ -252,6 +270,8 @@ export function applyEnvelope(state: SpaceState, id: EnvelopeId, envelope: Envel
       applySpend(state, envelope.body.grant, envelope.body.units ?? 1);
       return;
     default:
+      if (isCoalitionEnvelope(envelope)) return applyCoalition(state, id, actor, envelope, hlcWallTime(envelope.hlc));
+      if (isMarketEnvelope(envelope)) return applyMarket(state, id, actor, envelope);
       // channel.message, trace.recorded, commit, sequencer.appointed: no state here
       // (the channel view and the commit resolver read them directly).
       return;

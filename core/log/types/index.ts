@@ -7,6 +7,9 @@ import type { z } from "zod";
 import { approvalDecidedBody, approvalRequestedBody } from "./approval.js";
 import { authorityGrantedBody, authorityRevokedBody, budgetSpentBody } from "./authority.js";
 import { channelMessageBody } from "./channel.js";
+import {
+  branchUpdatedBody, coalitionDissolvedBody, coalitionFormedBody, coalitionJoinedBody, coalitionLeftBody, coalitionSpentBody, coalitionVotedBody,
+} from "./coalition.js";
 import { inviteCreatedBody, inviteRevokedBody, memberJoinedBody } from "./invite.js";
 import {
   artifactCreatedBody, artifactUpdatedBody, branchAbandonedBody, branchCreatedBody, branchMergedBody, traceRecordedBody,
@@ -14,6 +17,7 @@ import {
 import {
   commitBody, memberAddedBody, memberRemovedBody, policySetBody, sequencerAppointedBody, spaceConfiguredBody, spaceCreatedBody, viewDefinedBody,
 } from "./space.js";
+import { workAwardedBody, workBidBody, workBidsCalledBody } from "./market.js";
 import { workClaimedBody, workCompletedBody, workCreatedBody, workReleasedBody, workUpdatedBody } from "./work.js";
 
 export const ENVELOPE_BODY_SCHEMAS = {
@@ -32,6 +36,9 @@ export const ENVELOPE_BODY_SCHEMAS = {
   "work.released": workReleasedBody,
   "work.updated": workUpdatedBody,
   "work.completed": workCompletedBody,
+  "work.bids_called": workBidsCalledBody,
+  "work.bid": workBidBody,
+  "work.awarded": workAwardedBody,
   "approval.requested": approvalRequestedBody,
   "approval.decided": approvalDecidedBody,
   "artifact.created": artifactCreatedBody,
@@ -39,6 +46,13 @@ export const ENVELOPE_BODY_SCHEMAS = {
   "branch.created": branchCreatedBody,
   "branch.merged": branchMergedBody,
   "branch.abandoned": branchAbandonedBody,
+  "branch.updated": branchUpdatedBody,
+  "coalition.formed": coalitionFormedBody,
+  "coalition.joined": coalitionJoinedBody,
+  "coalition.left": coalitionLeftBody,
+  "coalition.dissolved": coalitionDissolvedBody,
+  "coalition.spent": coalitionSpentBody,
+  "coalition.voted": coalitionVotedBody,
   "trace.recorded": traceRecordedBody,
   "authority.granted": authorityGrantedBody,
   "authority.revoked": authorityRevokedBody,

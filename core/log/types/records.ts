@@ -33,6 +33,9 @@ export const branchCreatedBody = z.strictObject({
   name: labelSchema,
   purpose: textSchema.optional(),
   from: envelopeIdSchema.optional(),
+  /** The coalition whose quorum promotes this branch (docs/COORDINATION.md); its members write on it. */
+  coalition: envelopeIdSchema.optional(),
+  actor: actorSchema,
 });
 
 export const branchMergedBody = z.strictObject({ branch: envelopeIdSchema, summary: textSchema.optional(), approval: approvalRefSchema });
