@@ -177,7 +177,8 @@ function judgeMarket(state: SpaceState, envelope: OneOf<"work.bids_called" | "wo
   const best = awardOf(market);
   const { winner, bid } = envelope.body;
   if (best?.id !== bid || best?.bidder !== winner) {
-    return no(best === undefined ? "no bid was committed: award with no winner" : `the award rule gives ${best.bidder} (bid ${best.id}), not ${winner ?? "no one"}`);
+    // Short enough for the receipt's 200 characters: the winner's bid and did.
+    return no(best === undefined ? "no bid was committed: award with no winner" : `the award rule gives bid ${best.id} by ${best.bidder}: award that`);
   }
   return OK;
 }
