@@ -3,15 +3,23 @@
  * message on stderr (CommonsError messages say what to do next) and a non-zero exit:
  * 1 failed, 2 bad usage, 3 offline. Run through bin/commons (see the launcher's header).
  */
+import { readFileSync } from "node:fs";
 import { CommonsError } from "../../core/errors.js";
 import { commonsHome } from "../node/home.js";
 import { commandHelp, mainHelp } from "./help.js";
 import type { Io } from "./io.js";
 import { COMMANDS, parseCommand } from "./registry.js";
 
+/** package.json's version: one number for the launcher, npm and `commons --version`. */
+export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const parsed = parseCommand(argv);
+    if ("version" in parsed) {
+      io.out(`commons ${VERSION} (Node ${process.versions.node})`);
+      return 0;
+    }
     if (parsed.help) {
       io.out(parsed.spec === null ? mainHelp(COMMANDS) : commandHelp(parsed.spec));
       return 0;

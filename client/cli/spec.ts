@@ -26,6 +26,8 @@ export interface CommandSpec<I = unknown> {
   details?: string;
   examples: string[];
   options: Options;
+  /** The words this command takes after its space (`work <space> claim`): for "did you mean" and the hint check. */
+  actions?: readonly string[];
   /** Turns raw positionals and flag values into the command's input; throws `usage`. */
   parse(positionals: string[], values: Values): I;
   run(input: I, io: Io): Promise<number>;
@@ -34,6 +36,43 @@ export interface CommandSpec<I = unknown> {
 /** A usage error: exit code 2, and the message says how to call the command right. */
 export function usage(command: string, message: string): CommonsError {
   return new CommonsError("usage", `${message}\nSee: commons ${command} --help`, { status: 2 });
+}
+
+/** Edit distance with transpositions (optimal string alignment): "lgo" is one edit from "log". */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The candidates close to a mistyped `word`: within a third of its length in edits (at
+ * least 1, at most 3), or ones it is a prefix of; nearest first.
+ */
+export function nearest(word: string, candidates: readonly string[]): string[] {
+  const budget = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  return candidates
+    .map((c) => ({ c, d: c.startsWith(word) && word.length >= 2 ? 0.5 : editDistance(word.toLowerCase(), c) }))
+    .filter(({ d }) => d <= budget)
+    .sort((x, y) => x.d - y.d || (x.c < y.c ? -1 : 1))
+    .map(({ c }) => c);
+}
+
+/** ` Did you mean "x" or "y"?` when something is near, else "". */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const near = nearest(word, candidates).slice(0, 3);
+  return near.length ? ` Did you mean ${near.map((n) => `"${n}"`).join(" or ")}?` : "";
+}
+
+/** A subcommand that is not one of `actions`: names them, and the nearest. */
+export function unknownAction(command: string, action: string, actions: readonly string[], hint = ""): CommonsError {
+  return usage(command, `Unknown action "${action}".${didYouMean(action, actions)} Use ${actions.join(", ")}${hint}.`);
 }
 
 export interface ParsedCommand {
@@ -48,7 +87,10 @@ export function parseWith(spec: CommandSpec, argv: string[]): ParsedCommand {
   try {
     parsed = parseArgs({ args: argv, options: { ...spec.options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true }) as never;
   } catch (error) {
-    throw usage(spec.name, `${(error as Error).message.replace(/\. To specify a positional.*$/s, "")}.`);
+    const message = (error as Error).message.replace(/\. To specify a positional.*$/s, "");
+    const flag = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const near = flag === undefined ? "" : didYouMean(flag, Object.keys(spec.options)).replace(/"([^"]+)"/g, '"--$1"');
+    throw usage(spec.name, `${message}.${near}`);
   }
   if (parsed.values.help === true) return { spec, input: undefined, help: true };
   return { spec, input: spec.parse(parsed.positionals, parsed.values), help: false };

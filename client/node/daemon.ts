@@ -24,11 +24,23 @@ import { YjsLink } from "./yjs-link.js";
 
 export interface DaemonLink {
   space: SpaceId;
+  /** The link's own connection to the copy (read it from `onChange`; it holds no lock). */
+  local: LocalSpace;
   close(): void;
 }
 
+export interface ConnectOptions {
+  /**
+   * Called after the copy may have changed: envelopes or receipts ingested from the remote,
+   * or another process's write noticed. `commons log --follow` and `commons watch` read
+   * what is new from `local` here.
+   */
+  onChange?: () => void;
+}
+
 /** Connects one space; `report` gets one human line per state change. */
-export async function connectSpace(home: Home, space: SpaceId, report: (line: string) => void): Promise<DaemonLink | null> {
+export async function connectSpace(home: Home, space: SpaceId, report: (line: string) => void, options: ConnectOptions = {}): Promise<DaemonLink | null> {
+  const changed = () => options.onChange?.();
   const local = await LocalSpace.open(home, space, { lock: false });
   const edge = local.meta("edge");
   if (edge === undefined) {
@@ -55,7 +67,7 @@ export async function connectSpace(home: Home, space: SpaceId, report: (line: st
   const sync = new LogSyncClient(local.replica, send, { live: true });
   const link = new YjsLink(doc, local.ystore, send);
   let lastRow = Math.max(0, ...local.ystore.rows().map((r) => r.seq));
-  let dataVersion = version(local);
+  let lastVersion = dataVersion(local);
   let online = false;
 
   ws.addEventListener("open", () => {
@@ -79,14 +91,18 @@ export async function connectSpace(home: Home, space: SpaceId, report: (line: st
     if (decoding.readVarUint(decoder) === MessageType.log) {
       const json = decoding.readVarString(decoder);
       const release = acquireLock(lockFile(home, space), `Space "${space}"`);
-      void sync.onMessage(json).finally(release);
+      void sync.onMessage(json).finally(() => {
+        release();
+        changed();
+      });
     } else locked(() => link.onFrame(bytes));
   });
   // Another process wrote the copy: push its envelopes, forward its Yjs rows.
   const poll = setInterval(() => {
-    const now = version(local);
-    if (now === dataVersion) return;
-    dataVersion = now;
+    const now = dataVersion(local);
+    if (now === lastVersion) return;
+    lastVersion = now;
+    changed();
     const rows = local.sql.exec<{ seq: number; data: Uint8Array }>(`SELECT seq, data FROM y_updates WHERE seq > ? ORDER BY seq`, lastRow);
     for (const row of rows) {
       lastRow = Math.max(lastRow, Number(row.seq));
@@ -102,6 +118,7 @@ export async function connectSpace(home: Home, space: SpaceId, report: (line: st
   }, 300);
   return {
     space,
+    local,
     close: () => {
       clearInterval(poll);
       ws.close();
@@ -111,6 +128,7 @@ export async function connectSpace(home: Home, space: SpaceId, report: (line: st
   };
 }
 
-function version(local: LocalSpace): number {
+/** SQLite's data_version: changes when another connection (another process) commits to the file. */
+export function dataVersion(local: LocalSpace): number {
   return Number(local.sql.exec<{ data_version: number }>(`PRAGMA data_version`)[0]?.data_version ?? 0);
 }

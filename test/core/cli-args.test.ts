@@ -124,7 +124,7 @@ describe("commons invite, join <invite-url>, policy, space: argument specs", () 
       [["invite", "x", "--role", "human", "--uses", "1001"], /--uses takes a whole number from 1 to 1000/],
       [["invite", "x", "--role", "human", "--domains", "ops,ops"], /names a domain twice/],
       [["invite", "x", "--role", "human", "--name", ""], /--name takes 1–200 characters/],
-      [["invite", "x", "send"], /Unknown action "send": give --role to create an invite, or use ls or revoke/],
+      [["invite", "x", "send"], /Unknown action "send"\. Use ls, revoke \(or give --role to create an invite\)/],
       [["invite", "x", "revoke"], /Missing argument/],
       [["join", `${INVITE.slice(0, -20)}`], /The invite's payload is damaged.*ask the owner to send the invite URL again/],
       [["join", INVITE.replace("/s/incident-42#", "/s/incident-7#")], /This invite is for space "incident-42" but the URL names "incident-7"/],
@@ -137,7 +137,7 @@ describe("commons invite, join <invite-url>, policy, space: argument specs", () 
       [["policy", "x", "test", "post_message", "--as", "george"], /neither a did:key .* nor @name/],
       [["policy", "x", "test", "post_message", "--as", DID, "--args", "{clock:HF}"], /--args is not JSON/],
       [["policy", "x", "test", "post_message", "--as", DID, "--args", "[1]"], /--args must be a JSON object/],
-      [["policy", "x", "apply"], /Unknown action "apply": use show, set or test/],
+      [["policy", "x", "apply"], /Unknown action "apply"\. Use show, set, test/],
       [["space", "x", "visibility", "secret"], /Visibility is private or public-read, not "secret"/],
       [["space", "x", "rename"], /Unknown action "rename"/],
     ];

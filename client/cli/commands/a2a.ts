@@ -12,7 +12,7 @@ import { agentBase, connectAgent, fetchAgentCard, type RemoteAgent } from "../..
 import { requireIdentity } from "../../node/identity.js";
 import { shortDid } from "../common.js";
 import type { Io } from "../io.js";
-import { arity, bool, positiveInt, str, strs, usage, type CommandSpec, type Values } from "../spec.js";
+import { arity, bool, didYouMean, positiveInt, str, strs, usage, type CommandSpec, type Values } from "../spec.js";
 
 type Action = "card" | "send" | "tasks" | "token";
 type Input = {
@@ -46,7 +46,7 @@ const a2a: CommandSpec<Input> = {
   },
   parse(positionals, values) {
     const action = positionals[0] as Action;
-    if (!ACTIONS.includes(action)) throw usage("a2a", `Say what to do first: ${ACTIONS.join(", ")} (e.g. \`commons a2a card <agent-url>\`).`);
+    if (!ACTIONS.includes(action)) throw usage("a2a", `Say what to do first: ${ACTIONS.join(", ")} (e.g. \`commons a2a card <agent-url>\`).${action === undefined ? "" : didYouMean(action, ACTIONS)}`);
     if (positionals[1] === undefined) throw usage("a2a", "Missing the agent's URL, e.g. http://127.0.0.1:8787/agents/ops-bot.");
     const [min, max] = ({ card: [2, 2], token: [2, 2], send: [3, 3], tasks: [2, 3] } as const)[action];
     arity("a2a", positionals, min, max);

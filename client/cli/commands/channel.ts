@@ -1,6 +1,6 @@
 /**
- * The channel and the document, on the local copy (offline or not): `post`, `log`,
- * `replay`, `doc`. Writes are tentative until the sequencer commits them; every line
+ * The channel and the document, on the local copy (offline or not): `post`, `replay`,
+ * `doc` (`log` is in log.ts). Writes are tentative until the sequencer commits them; every line
  * shows which.
  */
 import { CommonsError } from "../../../core/errors.js";
@@ -14,7 +14,7 @@ import type { LocalSpace } from "../../node/local-space.js";
 import { localView } from "../../node/local-view.js";
 import { envelopeLine, open, resolveId, shortDid, statusText } from "../common.js";
 import type { Io } from "../io.js";
-import { arity, bool, positiveInt, space, str, strs, usage, type CommandSpec } from "../spec.js";
+import { arity, bool, positiveInt, space, str, strs, unknownAction, usage, type CommandSpec } from "../spec.js";
 
 /** Ids in the copy starting with `prefix`, optionally of one type. */
 export function idsLike(local: LocalSpace, prefix: string, type?: string): string[] {
@@ -58,7 +58,7 @@ const post: CommandSpec<PostInput> = {
     const signer = await requireIdentity(io.home);
     return open(io, input.space, {}, async (local) => {
       const mentions = input.mentions.map((m) => mention(local, m));
-      const threadRef = input.thread === undefined ? undefined : resolveId("log", input.thread, idsLike(local, input.thread, "channel.message"), "message");
+      const threadRef = input.thread === undefined ? undefined : resolveId(`commons log ${input.space} --type channel.message`, input.thread, idsLike(local, input.thread, "channel.message"), "message");
       let last: EnvelopeId | undefined;
       let n = 0;
       for (const text of texts) {
@@ -72,45 +72,6 @@ const post: CommandSpec<PostInput> = {
       io.out(n === 1 ? `posted ${last} [${status}]` : `posted ${n} messages, last ${last} [${status}]`);
       io.err(`${local.tentative()} tentative in ${local.space}: \`commons sync ${local.space}\` sends them to the sequencer.`);
       return 0;
-    });
-  },
-};
-
-interface LogInput { space: SpaceId; attention: boolean; thread?: string; since?: number; types: string[]; limit?: number; json: boolean }
-
-const log: CommandSpec<LogInput> = {
-  name: "log",
-  summary: "Show a space's log from the local copy, with each envelope's commit status",
-  usage: ["log <space> [--attention] [--thread <id>] [--since <arrival>] [--type <type>]... [--limit <n>] [--json]"],
-  details: "--attention: what needs you (approval requests you can decide, mentions, escalations). --since takes this copy's arrival cursor. --json prints one {id, arrival, envelope, status} object per line.",
-  examples: ["commons log incident-42", "commons log incident-42 --attention", "commons log incident-42 --type work.created --json"],
-  options: { attention: { type: "boolean" }, thread: { type: "string" }, since: { type: "string" }, type: { type: "string", multiple: true }, limit: { type: "string" }, json: { type: "boolean" } },
-  parse(positionals, values) {
-    arity("log", positionals, 1, 1);
-    const since = str(values, "since");
-    if (since !== undefined && !/^\d+$/.test(since)) throw usage("log", `--since takes an arrival position (a whole number ≥ 0), not "${since}".`);
-    const limit = positiveInt("log", "--limit", str(values, "limit"));
-    const thread = str(values, "thread");
-    return {
-      space: space("log", positionals[0]), attention: bool(values, "attention"), types: strs(values, "type"), json: bool(values, "json"),
-      ...(thread ? { thread } : {}), ...(since ? { since: Number(since) } : {}), ...(limit ? { limit } : {}),
-    };
-  },
-  async run(input, io) {
-    const me = input.attention ? (await requireIdentity(io.home)).did : undefined;
-    return open(io, input.space, { lock: false }, (local) => {
-      const thread = input.thread === undefined ? undefined : resolveId("log", input.thread, idsLike(local, input.thread, "channel.message"), "message");
-      let since = input.since ?? 0;
-      let left = input.limit ?? Number.POSITIVE_INFINITY;
-      for (;;) {
-        const page = local.replica.query({
-          since, limit: Math.min(1000, left), ...(input.types.length ? { type: input.types } : {}), ...(thread ? { thread } : {}), ...(me ? { attention: me } : {}),
-        });
-        for (const e of page.envelopes) io.out(input.json ? JSON.stringify(e) : `${String(e.arrival).padStart(5)} ${envelopeLine(e.id, e.envelope, e.status)}`);
-        left -= page.envelopes.length;
-        since = page.nextCursor;
-        if (!page.hasMore || left <= 0) return 0;
-      }
     });
   },
 };
@@ -184,9 +145,11 @@ const doc: CommandSpec<{ space: SpaceId; action: "cat" | "append"; text?: string
   details: "Edits are stored locally at once and merge with everyone's on `commons sync` (Yjs: no conflicts).",
   examples: ["commons doc incident-42 append \"root cause: expired cert\"", "commons doc incident-42 cat"],
   options: { name: { type: "string" }, repeat: { type: "string" } },
+  actions: ["cat", "append"],
   parse(positionals, values) {
     const action = positionals[1];
-    if (action !== "cat" && action !== "append") throw usage("doc", `Say what to do: cat or append, not ${action === undefined ? "nothing" : `"${action}"`}.`);
+    if (action === undefined) throw usage("doc", "Say what to do: cat or append.");
+    if (action !== "cat" && action !== "append") throw unknownAction("doc", action, ["cat", "append"]);
     arity("doc", positionals, action === "cat" ? 2 : 3, action === "cat" ? 2 : 3);
     const name = str(values, "name") ?? "notes";
     if (name.length === 0 || name.length > 200) throw usage("doc", "--name takes 1–200 characters.");
@@ -205,4 +168,4 @@ const doc: CommandSpec<{ space: SpaceId; action: "cat" | "append"; text?: string
   },
 };
 
-export const channelCommands = [post, log, replay, doc] as CommandSpec[];
+export const channelCommands = [post, replay, doc] as CommandSpec[];

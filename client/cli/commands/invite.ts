@@ -18,7 +18,7 @@ import { requireIdentity } from "../../node/identity.js";
 import { open, resolveId, shortDid, shortId } from "../common.js";
 import type { Io } from "../io.js";
 import { committedOf, publish, publishedCode, requireOwner, verdictText } from "../publish.js";
-import { arity, bool, positiveInt, space, str, usage, type CommandSpec, type Values } from "../spec.js";
+import { arity, bool, positiveInt, space, str, unknownAction, usage, type CommandSpec, type Values } from "../spec.js";
 
 type Role = Invite["role"];
 const ROLES: readonly Role[] = ["human", "agent", "observer"];
@@ -89,6 +89,7 @@ const invite: CommandSpec<InviteInput> = {
     role: { type: "string" }, domains: { type: "string" }, expires: { type: "string" }, uses: { type: "string" }, name: { type: "string" },
     reason: { type: "string" }, json: { type: "boolean" },
   },
+  actions: ["ls", "revoke"],
   parse(positionals, values) {
     const name = space("invite", positionals[0]);
     const action = positionals[1];
@@ -98,7 +99,7 @@ const invite: CommandSpec<InviteInput> = {
       const reason = str(values, "reason");
       return { space: name, action, invite: positionals[2]!, ...(reason === undefined ? {} : { reason }) };
     }
-    if (action !== undefined) throw usage("invite", `Unknown action "${action}": give --role to create an invite, or use ls or revoke.`);
+    if (action !== undefined) throw unknownAction("invite", action, ["ls", "revoke"], " (or give --role to create an invite)");
     const label = str(values, "name");
     if (label !== undefined && (label.length === 0 || label.length > 200)) throw usage("invite", "--name takes 1–200 characters.");
     return {
@@ -161,7 +162,7 @@ async function revoke(input: Extract<InviteInput, { action: "revoke" }>, io: Io)
   const signer = await requireIdentity(io.home);
   return open(io, input.space, {}, async (local) => {
     requireOwner(local, signer.did, "revoke invites");
-    const id = resolveId("invite", input.invite, committedOf(local).invites.keys(), "invite");
+    const id = resolveId(`commons invite ${input.space} ls`, input.invite, committedOf(local).invites.keys(), "invite");
     const published = await publish(io, local, signer, [{ type: "invite.revoked", body: { invite: id, ...(input.reason === undefined ? {} : { reason: input.reason }) } }]);
     const status = published.statuses[0]!;
     io.out(`revoked invite ${shortId(id)} [${verdictText(status)}]`);

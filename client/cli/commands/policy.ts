@@ -20,7 +20,7 @@ import { requireIdentity } from "../../node/identity.js";
 import { open, shortDid, shortId } from "../common.js";
 import type { Io } from "../io.js";
 import { committedOf, publish, publishedCode, requireOwner, verdictText } from "../publish.js";
-import { arity, bool, space, str, usage, type CommandSpec } from "../spec.js";
+import { arity, bool, space, str, unknownAction, usage, type CommandSpec } from "../spec.js";
 
 type Source =
   | { source: "set"; policy: PolicyBody; setBy: Did; envelope: string }
@@ -81,6 +81,7 @@ const policy: CommandSpec<PolicyInput> = {
     "commons policy incident-42 test create_work_item --as @ops-bot --args '{\"domain\":\"ops\",\"clock\":\"HF\"}'",
   ],
   options: { json: { type: "boolean" }, as: { type: "string" }, args: { type: "string" } },
+  actions: ["show", "set", "test"],
   parse(positionals, values) {
     const name = space("policy", positionals[0]);
     const action = positionals[1] ?? "show";
@@ -100,7 +101,7 @@ const policy: CommandSpec<PolicyInput> = {
       if (!as.startsWith("@") && !isDid(as)) throw usage("policy", `--as "${as}" is neither a did:key (did:key:z6Mk…) nor @name.`);
       return { space: name, action, tool, as, args: jsonArgs(str(values, "args")), json: bool(values, "json") };
     }
-    throw usage("policy", `Unknown action "${action}": use show, set or test.`);
+    throw unknownAction("policy", action, ["show", "set", "test"]);
   },
   run(input, io) {
     if (input.action === "show") return show(input.space, input.json, io);

@@ -9,7 +9,7 @@ import type { Visibility } from "../../../core/log/types/index.js";
 import { requireIdentity } from "../../node/identity.js";
 import { open, shortDid } from "../common.js";
 import { committedOf, publish, publishedCode, requireOwner, verdictText } from "../publish.js";
-import { arity, bool, space, usage, type CommandSpec } from "../spec.js";
+import { arity, bool, space, unknownAction, usage, type CommandSpec } from "../spec.js";
 
 const VISIBILITIES: readonly Visibility[] = ["private", "public-read"];
 
@@ -22,11 +22,12 @@ const spaceCommand: CommandSpec<SpaceInput> = {
   details: "private (the default): only members read. public-read: anyone may read the log and the document; only members write. The change takes effect once the sequencer commits it.",
   examples: ["commons space incident-42", "commons space incident-42 visibility public-read"],
   options: { json: { type: "boolean" } },
+  actions: ["show", "visibility"],
   parse(positionals, values) {
     const name = space("space", positionals[0]);
     const action = positionals[1] ?? "show";
     if (action === "show") return arity("space", positionals, 1, 2), { space: name, action, json: bool(values, "json") };
-    if (action !== "visibility") throw usage("space", `Unknown action "${action}": use show or visibility.`);
+    if (action !== "visibility") throw unknownAction("space", action, ["show", "visibility"]);
     arity("space", positionals, 3, 3);
     const visibility = positionals[2] as Visibility;
     if (!VISIBILITIES.includes(visibility)) throw usage("space", `Visibility is private or public-read, not "${positionals[2]}".`);

@@ -12,7 +12,10 @@ import type { LocalSpace } from "../../node/local-space.js";
 import { localView } from "../../node/local-view.js";
 import { open, resolveId, shortDid, shortId } from "../common.js";
 import type { Io } from "../io.js";
-import { arity, bool, did, role, space, str, usage, type CommandSpec, type Values } from "../spec.js";
+import { arity, bool, did, role, space, str, unknownAction, usage, type CommandSpec, type Values } from "../spec.js";
+
+const WORK_ACTIONS = ["ls", "create", "claim", "release", "done"] as const;
+const MEMBER_ACTIONS = ["ls", "add", "remove"] as const;
 
 const domains = (values: Values) => (str(values, "domains") ?? "").split(",").map((d) => d.trim()).filter(Boolean);
 
@@ -41,6 +44,7 @@ const work: CommandSpec<WorkInput> = {
   details: "Item ids may be shortened to a unique prefix (as `work ls` shows them). Among concurrent claims every replica shows the same winner; the sequencer's commit settles it.",
   examples: ["commons work incident-42 create \"rotate the cert\" --domains ops", "commons work incident-42 claim 3fa9c1", "commons work incident-42 ls"],
   options: { json: { type: "boolean" }, description: { type: "string" }, domains: { type: "string" }, note: { type: "string" } },
+  actions: WORK_ACTIONS,
   parse(positionals, values) {
     const name = space("work", positionals[0]);
     const action = positionals[1] ?? "ls";
@@ -57,7 +61,7 @@ const work: CommandSpec<WorkInput> = {
       const note = str(values, "note");
       return { space: name, action, item: positionals[2]!, ...(note ? { note } : {}) };
     }
-    throw usage("work", `Unknown action "${action}": use ls, create, claim, release or done.`);
+    throw unknownAction("work", action, WORK_ACTIONS);
   },
   async run(input, io) {
     if (input.action === "ls") {
@@ -72,7 +76,7 @@ const work: CommandSpec<WorkInput> = {
     if (input.action === "create") {
       return write(io, input.space, "work.created", () => ({ title: input.title, ...(input.description ? { description: input.description } : {}), ...(input.domains.length ? { domains: input.domains } : {}) }));
     }
-    const resolveItem = (local: LocalSpace) => resolveId("work", input.item, [...localView(local).current.work.keys()], "work item");
+    const resolveItem = (local: LocalSpace) => resolveId(`commons work ${input.space} ls`, input.item, [...localView(local).current.work.keys()], "work item");
     if (input.action === "claim") return write(io, input.space, "work.claimed", (l) => ({ item: resolveItem(l), ...(input.note ? { note: input.note } : {}) }));
     if (input.action === "release") return write(io, input.space, "work.released", (l) => ({ item: resolveItem(l), ...(input.note ? { reason: input.note } : {}) }));
     return write(io, input.space, "work.completed", (l) => ({ item: resolveItem(l), ...(input.note ? { result: input.note } : {}) }));
@@ -94,7 +98,7 @@ function decide(decision: "approved" | "rejected"): CommandSpec<{ space: SpaceId
       return { space: space(name, positionals[0]), request: positionals[1]!, ...(reason ? { reason } : {}) };
     },
     run: (input, io) => write(io, input.space, "approval.decided", (local) => ({
-      request: resolveId("log", input.request, [...localView(local).current.approvals.keys()], "approval request"),
+      request: resolveId(`commons log ${input.space} --attention`, input.request, [...localView(local).current.approvals.keys()], "approval request"),
       decision,
       ...(input.reason ? { reason: input.reason } : {}),
     })),
@@ -113,10 +117,12 @@ const members: CommandSpec<MembersInput> = {
   details: "Membership changes are control-plane: they show as pending until the sequencer commits them, and only owners' are accepted.",
   examples: ["commons members incident-42", "commons members incident-42 add did:key:z6Mk… --role human --domains ops,infra --name andy"],
   options: { json: { type: "boolean" }, role: { type: "string" }, domains: { type: "string" }, name: { type: "string" }, reason: { type: "string" } },
+  actions: MEMBER_ACTIONS,
   parse(positionals, values) {
     const name = space("members", positionals[0]);
     const action = positionals[1] ?? "ls";
     if (action === "ls") return arity("members", positionals, 1, 2), { space: name, action, json: bool(values, "json") };
+    if (action !== "add" && action !== "remove") throw unknownAction("members", action, MEMBER_ACTIONS);
     arity("members", positionals, 3, 3);
     if (action === "add") {
       const label = str(values, "name");
@@ -126,7 +132,7 @@ const members: CommandSpec<MembersInput> = {
       const reason = str(values, "reason");
       return { space: name, action, member: did("members", positionals[2]!), ...(reason ? { reason } : {}) };
     }
-    throw usage("members", `Unknown action "${action}": use ls, add or remove.`);
+    throw unknownAction("members", action, MEMBER_ACTIONS);
   },
   async run(input, io) {
     if (input.action === "add") return write(io, input.space, "member.added", () => ({ member: input.member, role: input.role, domains: input.domains, ...(input.name ? { name: input.name } : {}) }));

@@ -1,0 +1,135 @@
+/**
+ * The CLI as a live tool, as processes against a real `wrangler dev`: `commons log
+ * --follow` prints what exists (the newest --limit) and then each envelope as the edge
+ * sends it, authors by member name and the actor a tool host wrote for; `commons watch`
+ * prints one line per attention item and again when its state changes. Both stop on
+ * SIGINT with exit 0. Every wait reads the process's stdout until the line appears.
+ */
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Ed25519Signer } from "../../core/identity/signer.js";
+import { cliNode, type CliNode, type LongRunning } from "../support/cli.js";
+import { removeDir, useEdge } from "../support/edge.js";
+import { seedSpace } from "../support/seed-space.js";
+
+const edgeOf = useEdge();
+const nodes: CliNode[] = [];
+afterAll(() => {
+  for (const n of nodes) {
+    n.killAll();
+    removeDir(n.home);
+  }
+});
+
+/** A CLI node whose identity is `signer`. */
+async function nodeFor(label: string, signer: Ed25519Signer): Promise<CliNode> {
+  const node = cliNode(label);
+  nodes.push(node);
+  mkdirSync(node.home, { recursive: true });
+  const file = join(node.home, "identity.json");
+  writeFileSync(file, JSON.stringify({ did: signer.did, jwk: signer.exportPrivateJwk() }));
+  chmodSync(file, 0o600);
+  return node;
+}
+
+async function mcpAs(space: string, token: string): Promise<Client> {
+  const client = new Client({ name: "live-test", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${edgeOf().http}/s/${space}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
+const short = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** SIGINT, as Ctrl-C sends; resolves with the exit code. */
+function interrupt(running: LongRunning): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => running.child.once("exit", (code) => resolve(code)));
+  running.child.kill("SIGINT");
+  return exited;
+}
+
+/** The envelope's line, then (unless it arrived committed) its status line. */
+async function committedOn(running: LongRunning, id: string, line: string): Promise<void> {
+  if (/\[committed #\d+\]$/.test(line)) return;
+  await running.line(new RegExp(`↳ ${short(id)} committed #\\d+$`));
+}
+
+describe("commons log --follow and commons watch", () => {
+  it("log --limit shows the newest; --follow streams a post from another node and an MCP call by name, then exits 0 on SIGINT", { timeout: 240_000 }, async () => {
+    const seeded = await seedSpace(edgeOf(), "live-follow");
+    const url = `${edgeOf().http}/s/${seeded.space}`;
+    const [andy, george] = await Promise.all([nodeFor("andy-follow", seeded.andy), nodeFor("george-follow", seeded.george)]);
+    await Promise.all([andy.ok(["join", url]), george.ok(["join", url])]);
+    await andy.ok(["post", seeded.space, "old", "--repeat", "5"]);
+    await andy.ok(["sync", seeded.space]);
+
+    // The newest two, not the oldest two.
+    const newest = await andy.ok(["log", seeded.space, "--type", "channel.message", "--limit", "2"]);
+    expect(newest.trim().split("\n").map((l) => /"(old #\d)"/.exec(l)?.[1])).toEqual(["old #4", "old #5"]);
+
+    const follow = andy.start(["log", seeded.space, "--follow", "--limit", "1", "--type", "channel.message"]);
+    expect(await follow.line(/"old #5"/)).toMatch(/\[committed #\d+\]$/);
+
+    // George writes from his own node: his name, his words, then the edge's verdict.
+    const posted = /^posted (sha256:\w+)/.exec(await george.ok(["post", seeded.space, "render farm is back"]))![1]!;
+    await george.ok(["sync", seeded.space]);
+    const line = await follow.line(/"render farm is back"/);
+    expect(line).toMatch(new RegExp(`${short(posted)}\\s+\\S+ \\S+\\s+George\\s+channel\\.message`));
+    await committedOn(follow, posted, line);
+
+    // George through the edge's MCP tools: signed by the tool host, written for George.
+    const client = await mcpAs(seeded.space, (await george.ok(["token", seeded.space])).trim());
+    await client.callTool({ name: "post_message", arguments: { content: "via the tool host" } });
+    expect(await follow.line(/"via the tool host"/)).toMatch(/George via sequencer\s+channel\.message/);
+    await client.close();
+
+    expect(await interrupt(follow)).toBe(0);
+    // The one-shot log names the actor too (not the tool host's did).
+    expect(await andy.ok(["log", seeded.space, "--limit", "1", "--type", "channel.message"])).toMatch(/George via sequencer\s+channel\.message\s+"via the tool host"/);
+    seeded.close();
+  });
+
+  it("watch: an approval to decide appears pending and is re-printed approved; the requester sees its blocked request resolve; a refused claim is blocked", { timeout: 240_000 }, async () => {
+    const seeded = await seedSpace(edgeOf(), "live-watch");
+    const url = `${edgeOf().http}/s/${seeded.space}`;
+    const [andy, george, michelle] = await Promise.all([nodeFor("andy-watch", seeded.andy), nodeFor("george-watch", seeded.george), nodeFor("michelle-watch", seeded.michelle)]);
+    await Promise.all([andy.ok(["join", url]), george.ok(["join", url]), michelle.ok(["join", url])]);
+    const andyWatch = andy.start(["watch", seeded.space]);
+    const georgeWatch = george.start(["watch"]);
+
+    // George's HF task needs Andy's approval: Andy's watch shows it, George's shows him waiting.
+    const client = await mcpAs(seeded.space, (await george.ok(["token", seeded.space])).trim());
+    const hf = (await client.callTool({ name: "create_work_item", arguments: { title: "Campaign Brief: Q1 Launch", domain: "After-Image", clock: "HF" } })) as { structuredContent: { approval: string } };
+    const approval = hf.structuredContent.approval;
+    const id = short(approval);
+    expect(await andyWatch.line(new RegExp(`approval\\s+${id}\\s.*for George\\s+\\[pending: yours to decide`))).toContain(seeded.space);
+    expect(await georgeWatch.line(new RegExp(`blocked\\s+${id}\\s.*\\[waiting for `))).toContain("create_work_item");
+
+    // A mention of Andy, from George's node.
+    await george.ok(["post", seeded.space, "andy, the brief is waiting", "--mention", seeded.andy.did]);
+    await george.ok(["sync", seeded.space]);
+    await andyWatch.line(/mention\s+\w+\s+George: "andy, the brief is waiting"\s+\[/);
+
+    // Andy decides in another process; both watches print the item again, decided.
+    await andy.ok(["approve", seeded.space, approval]);
+    await andy.ok(["sync", seeded.space]);
+    expect(await andyWatch.line(new RegExp(`approval\\s+${id}\\s.*\\[approved by `))).toBeTruthy();
+    expect(await georgeWatch.line(new RegExp(`blocked\\s+${id}\\s.*\\[approved by `))).toBeTruthy();
+
+    // Michelle holds an item; George's claim of it is refused and shows as blocked.
+    const created = /^work\.created (sha256:\w+)/.exec(await michelle.ok(["work", seeded.space, "create", "fix the render queue"]))![1]!;
+    await michelle.ok(["sync", seeded.space]);
+    await michelle.ok(["work", seeded.space, "claim", created]);
+    await michelle.ok(["sync", seeded.space]);
+    await george.ok(["sync", seeded.space]);
+    await george.ok(["work", seeded.space, "claim", created]);
+    expect(await georgeWatch.line(/blocked\s+\w+\s+claim of "fix the render queue"\s+\[blocked: /)).toMatch(/held by Michelle|already claimed/);
+
+    await client.close();
+    expect(await interrupt(andyWatch)).toBe(0);
+    expect(await interrupt(georgeWatch)).toBe(0);
+    seeded.close();
+  });
+});
