@@ -2,8 +2,9 @@
  * The edge Worker: Hono routes only. Each route validates what it is given, then hands the
  * request to the actor that owns it. Errors leave as `{ error: { code, message } }` JSON.
  *
- *   GET /                      health / service description (200 once ready)
- *   GET /s/:space              the space's page; with `Upgrade: websocket`, its sync socket
+ *   GET /                      health / service description (200 once ready); a browser
+ *                              (Accept: text/html) gets the web app's landing page
+ *   GET /s/:space              the web app (client/web/); with `Upgrade: websocket`, its sync socket
  *   GET /s/:space/presence     who is here, in which mode (JSON)
  *   GET|POST /s/:space/log     query the channel / push envelopes; GET /s/:space/log/state
  *   GET /s/:space/view         the read model: members, work, approvals, grants, locks (ETag)
@@ -14,15 +15,23 @@ import { Hono } from "hono";
 import { CommonsError, isCommonsError } from "../core/errors.js";
 import { parseAgentName } from "../core/a2a/name.js";
 import { parseSpaceId, type SpaceId } from "../core/ids.js";
-import { spacePage } from "./space-page.js";
+import { appShell } from "./space-page.js";
 
 export { SpaceDO } from "../durable-objects/space.js";
 export { AgentDO } from "../durable-objects/agent.js";
 
 const app = new Hono<{ Bindings: Env; Variables: { space: SpaceId } }>();
 
+/** A browser navigating (HTML before JSON in Accept); curl and clients asking for JSON get JSON. */
+const wantsHtml = (accept: string | undefined) => {
+  if (accept === undefined) return false;
+  const html = accept.indexOf("text/html");
+  const json = accept.indexOf("application/json");
+  return html >= 0 && (json < 0 || html < json);
+};
+
 app.get("/", (c) =>
-  c.json({
+  wantsHtml(c.req.header("Accept")) ? c.html(appShell(null)) : c.json({
     service: "commons",
     status: "ok",
     routes: {
@@ -57,7 +66,7 @@ const toSpace = (c: { env: Env; req: { raw: Request }; get(key: "space"): SpaceI
 
 app.get("/s/:space", async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() === "websocket") return toSpace(c);
-  return c.html(spacePage(c.get("space")));
+  return c.html(appShell(c.get("space")));
 });
 
 app.get("/s/:space/presence", (c) => toSpace(c));
