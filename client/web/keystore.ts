@@ -1,0 +1,74 @@
+/**
+ * What a browser keeps between visits, in IndexedDB: its identity (an Ed25519 key pair whose
+ * private key is not extractable: IndexedDB stores the CryptoKey itself, never its bytes),
+ * the spaces it belongs to (the landing page's list), and its outbox (envelopes signed but
+ * not yet acknowledged by the edge, so offline work survives a reload).
+ */
+import { CryptoKeySigner } from "../../core/identity/crypto-key-signer.js";
+import type { WireEnvelope } from "../../core/log/replica.js";
+
+const DB = "commons";
+const KEYS = "keys";
+const SPACES = "spaces";
+const OUTBOX = "outbox";
+
+export interface KnownSpace {
+  space: string;
+  /** What this browser is there: "owner" after creating it, else "member" until the view says more. */
+  role: string;
+  title?: string;
+  at: string;
+}
+
+let opened: Promise<IDBDatabase> | undefined;
+function db(): Promise<IDBDatabase> {
+  opened ??= new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB, 1);
+    request.onupgradeneeded = () => {
+      request.result.createObjectStore(KEYS);
+      request.result.createObjectStore(SPACES, { keyPath: "space" });
+      request.result.createObjectStore(OUTBOX, { keyPath: "id" });
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  return opened;
+}
+
+async function run<T>(store: string, mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  const tx = (await db()).transaction(store, mode);
+  const request = op(tx.objectStore(store));
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve(request.result);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}
+
+let self: Promise<CryptoKeySigner> | undefined;
+/** This browser's key: made once (WebCrypto, non-extractable) and kept in IndexedDB. */
+export function identity(): Promise<CryptoKeySigner> {
+  self ??= (async () => {
+    const stored = await run<CryptoKeyPair | undefined>(KEYS, "readonly", (s) => s.get("self") as IDBRequest<CryptoKeyPair | undefined>);
+    if (stored !== undefined) return CryptoKeySigner.fromKeyPair(stored);
+    const fresh = await CryptoKeySigner.generate();
+    await run(KEYS, "readwrite", (s) => s.put(fresh.keys, "self"));
+    return fresh;
+  })();
+  return self;
+}
+
+export const knownSpaces = () => run<KnownSpace[]>(SPACES, "readonly", (s) => s.getAll() as IDBRequest<KnownSpace[]>);
+export const rememberSpace = (entry: KnownSpace) => run(SPACES, "readwrite", (s) => s.put(entry));
+
+export interface OutboxItem {
+  id: string;
+  space: string;
+  envelope: WireEnvelope;
+  /** Order of signing: the outbox is pushed in this order (one author's chain). */
+  n: number;
+}
+export const outboxOf = async (space: string) =>
+  (await run<OutboxItem[]>(OUTBOX, "readonly", (s) => s.getAll() as IDBRequest<OutboxItem[]>)).filter((item) => item.space === space).sort((a, b) => a.n - b.n);
+export const putOutbox = (item: OutboxItem) => run(OUTBOX, "readwrite", (s) => s.put(item));
+export const dropOutbox = (id: string) => run(OUTBOX, "readwrite", (s) => s.delete(id));

@@ -1,0 +1,62 @@
+/**
+ * Attention: only what needs me, one row per item, updated in place. What counts is the
+ * edge's `GET /log?attention=<me>` (approval requests I may decide, mentions, escalations;
+ * core/log/query.ts) joined with the read model's approval status, so a decided request
+ * leaves the list. Approve and reject each sign one `approval.decided` here, showing the
+ * exact arguments the decision binds to.
+ */
+import { h } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import type { EnvelopeId } from "../../../core/log/ids.js";
+import type { WireEnvelope } from "../../../core/log/replica.js";
+import { read } from "../edge.js";
+import type { SpaceNode } from "../space-node.js";
+
+interface Row {
+  id: EnvelopeId;
+  envelope: WireEnvelope;
+}
+
+export function Attention({ node }: { node: SpaceNode }) {
+  const version = node.version.value;
+  const [rows, setRows] = useState<Row[]>([]);
+  const [deciding, setDeciding] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    let live = true;
+    void (async () => {
+      const token = await node.doorToken();
+      const { envelopes } = await read<{ envelopes: Row[] }>(`/s/${node.space}/log?attention=${encodeURIComponent(node.signer.did)}&limit=200`, token);
+      if (live) setRows(envelopes);
+    })().catch(() => undefined); // offline: keep the rows shown; the next change asks again
+    return () => void (live = false);
+  }, [version]);
+  const approvals = new Map((node.view.value?.approvals ?? []).map((a) => [a.id, a]));
+  const decide = async (id: EnvelopeId, decision: "approved" | "rejected") => {
+    setDeciding(new Set([...deciding, id]));
+    await node.write("approval.decided", { request: id, decision });
+  };
+  const shown = rows.filter(({ id, envelope }) => envelope.type !== "approval.requested" || approvals.get(id)?.status === "pending");
+  return h("section", { class: "attention", "data-testid": "attention" },
+    h("h2", null, "Needs you"),
+    shown.length === 0 ? h("p", { class: "quiet" }, "Nothing needs you.") : null,
+    h("ul", null, shown.map(({ id, envelope }) => {
+      if (envelope.type === "approval.requested") {
+        const { action, expiresAt } = envelope.body;
+        const busy = deciding.has(id);
+        return h("li", { key: id, class: "approval", "data-testid": "approval", "data-id": id },
+          h("strong", null, action.summary), ` · ${action.tool} · asked by ${node.nameOf(envelope.body.actor ?? envelope.author)} · until ${expiresAt}`,
+          h("pre", { "data-testid": "approval-params" }, JSON.stringify(action.params, null, 2)),
+          h("button", { disabled: busy, onClick: () => decide(id, "approved") }, "Approve"),
+          h("button", { disabled: busy, class: "reject", onClick: () => decide(id, "rejected") }, "Reject"),
+          busy ? h("span", { class: "quiet" }, " decision signed, waiting for the commit…") : null,
+        );
+      }
+      if (envelope.type === "channel.message") {
+        const escalation = envelope.body.toolCalls?.some((call) => call.result === "pending_approval");
+        return h("li", { key: id, class: escalation ? "escalation" : "mention", "data-testid": escalation ? "escalation" : "mention" },
+          `${escalation ? "Escalation" : "Mention"} from ${node.nameOf(envelope.author)}: `, envelope.body.content);
+      }
+      return h("li", { key: id }, envelope.type);
+    })),
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * The web app in real Chromium against a real `wrangler dev`: the landing page, a space
+ * created from a browser (its key the owner), invited into from the page, joined from a
+ * second browser context (another person, another key), messages between them both ways,
+ * modes, and a stranger who sees the door's refusal and nothing of the space.
+ */
+import { describe, expect, it } from "vitest";
+import { useEdge } from "../support/edge.js";
+import { createSpace, inviteFrom, joinWith, person, post, synced, useBrowser } from "./browser.js";
+
+const edge = useEdge();
+const browser = useBrowser();
+
+describe("the web app", () => {
+  it("GET / in a browser is the landing page: this browser's did and its spaces", async () => {
+    const p = await person(browser(), `${edge().http}/`);
+    const did = await p.page.getByTestId("my-did").textContent({ timeout: 20_000 });
+    expect(did, p.console.join("\n")).toMatch(/^did:key:z6Mk/);
+    await p.page.getByTestId("no-spaces").waitFor();
+    await createSpace(p, edge().http, "landing-made", "From the landing page");
+    await p.page.goto(`${edge().http}/`);
+    await expect.poll(() => p.page.getByTestId("spaces").textContent()).toContain("landing-made");
+    // The key survives a reload: IndexedDB holds the non-extractable pair.
+    expect(await p.page.getByTestId("my-did").textContent()).toBe(did);
+    await p.context.close();
+  });
+
+  it("two people in one space: create, invite, join, messages both ways, names, modes", async () => {
+    const space = "two-humans";
+    const ada = await person(browser(), `${edge().http}/`);
+    await createSpace(ada, edge().http, space);
+    expect(await ada.page.getByTestId("me").textContent()).toContain("owner");
+    const url = await inviteFrom(ada);
+    expect(url).toMatch(new RegExp(`/s/${space}#invite=`));
+
+    const bo = await person(browser(), `${edge().http}/`);
+    await joinWith(bo, url, "Bo");
+    expect(await bo.page.getByTestId("me").textContent()).toContain("Bo · human");
+    expect(bo.page.url()).not.toContain("#invite=");
+
+    await post(ada, "hello from Ada");
+    await bo.page.locator("[data-testid=message]", { hasText: "hello from Ada" }).waitFor({ timeout: 20_000 });
+    await post(bo, "hi Ada, Bo here");
+    const seen = ada.page.locator("[data-testid=message]", { hasText: "hi Ada, Bo here" });
+    await seen.waitFor({ timeout: 20_000 });
+    expect(await seen.locator(".who").textContent()).toBe("Bo");
+    // Messages are weak: shown at once, then committed by the edge's sequencer.
+    await expect.poll(() => seen.getByTestId("status").textContent(), { timeout: 20_000 }).toMatch(/^committed #\d+$/);
+
+    // Presence: both are here; Bo's mode change reaches Ada.
+    const boOnAda = ada.page.locator(`[data-testid=participant]`, { hasText: "Bo" });
+    await boOnAda.waitFor({ timeout: 20_000 });
+    await bo.page.selectOption("select[name=mode]", "away");
+    await expect.poll(() => boOnAda.getAttribute("data-mode"), { timeout: 20_000 }).toBe("away");
+    await ada.context.close();
+    await bo.context.close();
+  });
+
+  it("a browser that is no member sees the door's refusal, not the space", async () => {
+    const owner = await person(browser(), `${edge().http}/`);
+    await createSpace(owner, edge().http, "private-one");
+    await post(owner, "secret plans");
+    await owner.page.locator("[data-testid=message]", { hasText: "secret plans" }).waitFor();
+
+    const stranger = await person(browser(), `${edge().http}/s/private-one`);
+    await stranger.page.getByTestId("refused").waitFor({ timeout: 20_000 });
+    expect(await stranger.page.getByTestId("refusal-code").textContent()).toBe("not-a-member");
+    expect(await stranger.page.content()).not.toContain("secret plans");
+    // The space goes on for its member.
+    await post(owner, "still here");
+    await owner.page.locator("[data-testid=message]", { hasText: "still here" }).waitFor();
+    await owner.context.close();
+    await stranger.context.close();
+  });
+});
