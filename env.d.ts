@@ -11,6 +11,13 @@ declare namespace Cloudflare {
     COMMONS_ALLOWED_HOSTS?: string;
     /** Quotas at the door as JSON, any subset of core/space/quota.ts QuotaConfig (defaults fill the rest). */
     COMMONS_QUOTAS?: string;
+    /** The LLM brain's OpenAI-compatible chat-completions API (core/a2a/chat-client.ts); unset: no LLM brain. */
+    COMMONS_LLM_URL?: string;
+    COMMONS_LLM_MODEL?: string;
+    /** A secret (`wrangler secret put COMMONS_LLM_KEY`), sent as the bearer. */
+    COMMONS_LLM_KEY?: string;
+    /** "0": whole replies instead of SSE. */
+    COMMONS_LLM_STREAM?: string;
   }
   interface Exports {
     /** The Worker's default export (the Hono app), as a service for tests inside workerd. */

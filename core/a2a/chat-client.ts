@@ -39,7 +39,8 @@ export function completionsUrl(base: string): string {
 }
 
 export class ChatClient {
-  constructor(private readonly config: LlmConfig, private readonly fetchImpl: typeof fetch = fetch) {}
+  /** The default calls the global `fetch` unbound from this object (workerd refuses a `fetch` called as a method: "Illegal invocation"). */
+  constructor(private readonly config: LlmConfig, private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init)) {}
 
   get model(): string {
     return this.config.model;

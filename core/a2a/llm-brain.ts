@@ -28,7 +28,7 @@ import type { SqlStorage } from "../storage/sql.js";
 import type { Brain, Step, Turn } from "./brain.js";
 import type { ChatClient } from "./chat-client.js";
 import type { AssistantTurn, ChatMessage, FunctionSpec, ToolCall } from "./chat-wire.js";
-import type { Seen, ViewItem } from "./rules-brain.js";
+import type { Decision, Seen, ViewItem } from "./rules-brain.js";
 import { TRACE_KINDS, traceArgs, type Cut } from "./trace.js";
 
 export const MAX_ROUNDS = 8;
@@ -52,6 +52,8 @@ export interface ExtraFunction {
 
 export interface SpaceEvent {
   space: string;
+  /** The agent's domains in this space (its membership's). */
+  domains: readonly string[];
   seen: Seen;
   cut: Cut;
   /** The work item the envelope is about, as the view showed it when the agent decided. */
@@ -59,6 +61,22 @@ export interface SpaceEvent {
   /** Open or claimed items (for context; at most 20 are shown to the model). */
   work: ViewItem[];
   tools: SpaceTools;
+}
+
+/** What durable-objects/agent-spaces.ts hands the brain for one committed envelope. */
+export interface Considered {
+  space: string;
+  domains: readonly string[];
+  seen: Seen;
+  /** The envelope's arrival position (the agent's cursor once it is read) and commit index. */
+  arrival: number;
+  commit: number | null;
+  /** What the rules' triggers say of it: the model is asked only about what they pick. */
+  triggered: Decision;
+  work: ReadonlyMap<string, ViewItem>;
+  tools: SpaceTools;
+  /** Records the decision before anything is done; false if this envelope was decided on already. */
+  once(decision: Record<string, unknown>): boolean;
 }
 
 type ToolLog = { tool: string; params: Record<string, unknown>; result: "success" | "pending_approval" | "rejected" };
@@ -84,7 +102,7 @@ export class LlmSpaceBrain {
   constructor(
     private readonly chat: ChatClient,
     private readonly sql: SqlStorage,
-    private readonly self: { did: Did; name: string; domains: () => readonly string[] },
+    private readonly self: { did: Did; name: string },
     private readonly extras: readonly ExtraFunction[] = [],
   ) {
     for (const statement of LLM_TABLES) sql.exec(statement);
@@ -101,10 +119,31 @@ export class LlmSpaceBrain {
     return this.sql.exec(`SELECT 1 FROM llm_waits WHERE space = ? AND approval = ?`, space, thread).length > 0;
   }
 
+  /**
+   * One committed envelope: a conversation about it if the triggers picked it, or the
+   * continuation of one that waited for the approval it reports on. True if it did anything.
+   */
+  async consider(input: Considered): Promise<boolean> {
+    const resumes = this.resumes(input.space, input.seen);
+    const { triggered } = input;
+    if (triggered.action === "ignore" && !resumes) return false;
+    if (!input.once(resumes ? { brain: "llm", resumes: String(input.seen.body.threadRef) } : { brain: "llm", ...triggered })) return false;
+    const trigger = resumes ? "approval-decided" : triggered.action === "ignore" ? undefined : triggered.trigger;
+    const itemRef = "item" in triggered ? (typeof triggered.item === "string" ? triggered.item : triggered.item?.id) : undefined;
+    const item = itemRef === undefined ? undefined : input.work.get(itemRef);
+    const event: SpaceEvent = {
+      space: input.space, domains: input.domains, seen: input.seen, work: [...input.work.values()], tools: input.tools,
+      cut: { envelope: input.seen.id, type: input.seen.type, actor: input.seen.actor, commit: input.commit, cursor: input.arrival, ...(trigger ? { trigger } : {}) },
+      ...(item ? { item } : {}),
+    };
+    await (resumes ? this.resume(event) : this.act(event));
+    return true;
+  }
+
   /** A new conversation about an envelope the triggers picked. */
   async act(event: SpaceEvent): Promise<void> {
     const messages: ChatMessage[] = [
-      { role: "system", content: this.systemPrompt(event.space) },
+      { role: "system", content: this.systemPrompt(event.space, event.domains) },
       { role: "user", content: describe(event) },
     ];
     await this.converse(event, { messages, log: [], ref: event.seen.id, thread: event.item?.id ?? event.seen.id });
@@ -127,8 +166,7 @@ export class LlmSpaceBrain {
     await this.converse(event, waiting);
   }
 
-  private systemPrompt(space: string): string {
-    const domains = this.self.domains();
+  private systemPrompt(space: string, domains: readonly string[]): string {
     return [
       `You are ${this.self.name} (${this.self.did}), an agent in the Commons space "${space}". Your domains: ${domains.join(", ") || "none"}.`,
       "You act only through the functions, which are the space's tools; a human reviews everything in the shared channel.",
