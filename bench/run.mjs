@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { render } from "./report.mjs";
-import { killAll } from "./lib/servers.mjs";
+import { killAll, measuredCode } from "./lib/servers.mjs";
 import { repoRoot } from "../scripts/edge-dev.mjs";
 
 const ORDER = ["fanout", "throughput", "cold-load", "catch-up", "log-ingest", "memory", "cli-node", "mcp-tools", "wake", "replay", "far-behind"];
@@ -82,7 +82,8 @@ const log = (line) => console.log(`[${((Date.now() - startedAt.getTime()) / 1000
 const results = {
   startedAt: startedAt.toISOString(),
   quick,
-  code: { atStart: provenance() },
+  // The edge and the bundles run a snapshot of one commit (bench/lib/servers.mjs codeRoot), not the shared working tree.
+  code: { atStart: provenance(), measured: measuredCode() },
   machine: { cpus: availableParallelism(), model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
   benchmarks: {},
 };
@@ -122,10 +123,16 @@ log(`results: bench/results/${file}`);
 if (mergeInto) {
   const { readFileSync } = await import("node:fs");
   const target = JSON.parse(readFileSync(mergeInto, "utf8"));
-  for (const name of selected) target.benchmarks[name] = results.benchmarks[name];
-  target.merged = [...(target.merged ?? []).filter((m) => !m.names.every((n) => selected.includes(n))), { names: selected, startedAt: results.startedAt, finishedAt: results.finishedAt, code: results.code, machine: results.machine, from: `bench/results/${file}` }];
+  // A benchmark that failed keeps the entry it had: a failure is in this run's own file, not on the page.
+  const merged = selected.filter((name) => !results.benchmarks[name]?.error);
+  for (const name of merged) target.benchmarks[name] = results.benchmarks[name];
+  if (merged.length === 0) {
+    log(`nothing merged: ${selected.join(", ")} failed`);
+    process.exit(1);
+  }
+  target.merged = [...(target.merged ?? []).filter((m) => !m.names.every((n) => merged.includes(n))), { names: merged, startedAt: results.startedAt, finishedAt: results.finishedAt, code: results.code, machine: results.machine, from: `bench/results/${file}` }];
   writeFileSync(mergeInto, JSON.stringify(target, null, 2) + "\n");
-  log(`merged ${selected.join(", ")} into ${mergeInto}`);
+  log(`merged ${merged.join(", ")} into ${mergeInto}`);
   const page = render(target, { resultsFile: mergeInto, writeCharts: true });
   writeFileSync(fileURLToPath(new URL("../docs/BENCHMARKS.md", import.meta.url)), page.markdown);
   console.log(page.summary);

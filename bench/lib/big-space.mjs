@@ -20,8 +20,7 @@ import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { repoRoot } from "../../scripts/edge-dev.mjs";
-import { startEdge, tempDir } from "./servers.mjs";
+import { codeRoot, startEdge, tempDir } from "./servers.mjs";
 
 const BATCH = 256;
 /** Committed state that is the same at every size (besides the four owners). */
@@ -42,7 +41,7 @@ export function loadEngineCore() {
   loaded ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), "commons-bench-engine-"));
     const entry = join(dir, "entry.ts");
-    const from = (path) => JSON.stringify(join(repoRoot, path));
+    const from = (path) => JSON.stringify(join(codeRoot(), path));
     writeFileSync(
       entry,
       `export { createEnvelope } from ${from("core/log/writer.ts")};\n` +
@@ -50,7 +49,7 @@ export function loadEngineCore() {
         `export { issueCapability } from ${from("core/auth/capability.ts")};\n` +
         `export { LogReplica } from ${from("core/log/replica.ts")};\n` +
         // The sequencer's home moved from core/log to core/state (issue 11, item 7): either.
-        `export { Sequencer } from ${from(existsSync(join(repoRoot, "core/state/sequencer.ts")) ? "core/state/sequencer.ts" : "core/log/sequencer.ts")};\n` +
+        `export { Sequencer } from ${from(existsSync(join(codeRoot(), "core/state/sequencer.ts")) ? "core/state/sequencer.ts" : "core/log/sequencer.ts")};\n` +
         `export { NodeSql } from ${from("client/node/sqlite.ts")};\n`,
     );
     const outfile = join(dir, "engine-core.mjs");

@@ -5,7 +5,7 @@
  * which processes to charge CPU and memory to.
  */
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,36 @@ export async function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+let snapshot;
+let snapshotCommit = null;
+/**
+ * The committed code (`git archive HEAD`) in a scratch folder, with the repository's
+ * node_modules linked in: what the edge runs and the benchmarks bundle. The working tree is
+ * shared with people editing it, and `wrangler dev` rebuilds and restarts the Worker on
+ * every change of a file it bundled, which drops every Durable Object's memory mid-run (a
+ * space before its genesis forgets the sequencer key it showed). So a run measures one
+ * commit, the one its results name, whatever is edited meanwhile. `BENCH_WORKING_TREE=1`
+ * measures the working tree instead (to try an uncommitted change).
+ */
+export function codeRoot() {
+  if (process.env.BENCH_WORKING_TREE === "1") return repoRoot;
+  if (!snapshot) {
+    snapshot = tempDir("code");
+    const dir = snapshot;
+    snapshotCommit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    execFileSync("sh", ["-c", `git archive --format=tar ${snapshotCommit} | tar -x -C "${dir}"`], { cwd: repoRoot });
+    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return snapshot;
+}
+
+/** What the benchmarks run: the commit snapshotted, or the working tree. */
+export function measuredCode() {
+  const root = codeRoot();
+  return root === repoRoot ? { from: "working tree" } : { from: "git archive", commit: snapshotCommit };
 }
 
 export function tempDir(label) {
@@ -117,8 +147,9 @@ export async function startEdge({ persistTo, config, name = "edge", vars = {} } 
   // key, floods of frames): far-above-anything quotas unless a benchmark says otherwise.
   if (config === undefined && vars.COMMONS_QUOTAS === undefined) vars = { ...vars, COMMONS_QUOTAS: JSON.stringify(GENEROUS_QUOTAS) };
   const varArgs = Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
-  const child = spawn(process.execPath, [...wranglerDevArgs({ port, persistTo, logLevel: "info", inspectorPort, config }), ...varArgs], {
-    cwd: repoRoot,
+  const root = codeRoot();
+  const child = spawn(process.execPath, [...wranglerDevArgs({ port, persistTo, logLevel: "info", inspectorPort, config: config ?? join(root, "wrangler.toml") }), ...varArgs], {
+    cwd: root,
     env: edgeEnv(),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
