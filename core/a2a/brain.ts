@@ -22,6 +22,8 @@ export interface Turn {
   contextId: string;
   /** True when this message continues a task that was waiting for input. */
   continuing: boolean;
+  /** The message's metadata (e.g. `commons.space`, `commons.item` on a delegated subtask: core/a2a/delegate.ts). */
+  metadata?: Record<string, unknown>;
 }
 
 export type Step =

@@ -33,7 +33,10 @@ export class BrainExecutor implements AgentExecutor {
     const caller = callerOf(request.context).did;
     const { taskId, contextId } = request;
     const message = request.userMessage;
-    const turn: Turn = { caller, messageId: message.messageId, text: textOf(message), taskId, contextId, continuing: request.task !== undefined };
+    const turn: Turn = {
+      caller, messageId: message.messageId, text: textOf(message), taskId, contextId, continuing: request.task !== undefined,
+      ...(message.metadata ? { metadata: message.metadata as Record<string, unknown> } : {}),
+    };
     const abort = new AbortController();
     this.live.set(taskId, { contextId, abort });
     let started = false;

@@ -9,14 +9,10 @@
  * and reports. Every model reply left a `trace.recorded` with the cut it saw, readable
  * with `commons log --type trace.recorded`.
  */
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Ed25519Signer } from "../../core/identity/signer.js";
 import { MCP_TOOLS } from "../../core/policy/catalogue.js";
-import { addAgent } from "../support/agent-in-space.js";
+import { addAgent, cliNodeAs } from "../support/agent-in-space.js";
 import { lastToolResult, startChatDouble, type ChatDouble, type ChatRequestSeen, type ScriptedReply } from "../support/chat-double.js";
-import { cliNode, type CliNode } from "../support/cli.js";
 import { useEdge } from "../support/edge.js";
 import { seedSpace } from "../support/seed-space.js";
 
@@ -30,15 +26,6 @@ beforeAll(async () => {
 afterAll(() => double.close());
 // Registered after the double's hook, so the edge starts with its URL.
 const edgeOf = useEdge({ vars });
-
-async function nodeFor(label: string, signer: Ed25519Signer): Promise<CliNode> {
-  const node = cliNode(label);
-  mkdirSync(node.home, { recursive: true });
-  const file = join(node.home, "identity.json");
-  writeFileSync(file, JSON.stringify({ did: signer.did, jwk: signer.exportPrivateJwk() }));
-  chmodSync(file, 0o600);
-  return node;
-}
 
 type Body = Record<string, any>;
 
@@ -85,7 +72,7 @@ describe("the LLM brain in a space", () => {
     expect([...seeded.committed().work.values()].filter((w) => w.title === "Rotate every cert on the edge")).toEqual([]);
 
     // Andy approves from his CLI node.
-    const andy = await nodeFor("llm-andy", seeded.andy);
+    const andy = cliNodeAs("llm-andy", seeded.andy);
     await andy.ok(["join", `${edgeOf().http}/s/${seeded.space}`]);
     await andy.ok(["approve", seeded.space, approval]);
     await andy.ok(["sync", seeded.space]);

@@ -5,11 +5,14 @@
  * signed for the agent's did (read from its signed card). Resolves once the agent's
  * membership has committed in the owner's copy.
  */
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { issueAgentCapability } from "../../core/auth/capability.js";
 import { fetchAgentCard } from "../../core/a2a/remote.js";
 import type { Did } from "../../core/identity/did.js";
 import { Ed25519Signer } from "../../core/identity/signer.js";
 import { encodeInviteUrl } from "../../core/space/invite.js";
+import { cliNode, type CliNode } from "./cli.js";
 import type { SeededSpace } from "./seed-space.js";
 
 export interface JoinedAgent {
@@ -37,4 +40,14 @@ export async function addAgent(
   if (res.status !== 201) throw new Error(`the agent ${name} did not join: ${res.status} ${await res.text()}`);
   await seeded.socket.until(() => seeded.committed().members.get(did)?.role === "agent");
   return { name, did, url };
+}
+
+/** A `commons` node (a real process per command) whose identity is `signer`, as if it had run `commons id` with that key. */
+export function cliNodeAs(label: string, signer: Ed25519Signer): CliNode {
+  const node = cliNode(label);
+  mkdirSync(node.home, { recursive: true });
+  const file = join(node.home, "identity.json");
+  writeFileSync(file, JSON.stringify({ did: signer.did, jwk: signer.exportPrivateJwk() }));
+  chmodSync(file, 0o600);
+  return node;
 }
