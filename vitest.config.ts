@@ -51,6 +51,7 @@ export default defineConfig({
           name: "browser",
           environment: "node",
           include: ["test/browser/**/*.test.ts"],
+          globalSetup: ["test/browser/build.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // An edge and a Chromium per file: one file at a time on 2 cores.

@@ -112,6 +112,7 @@ export class SpaceNode {
       await putOutbox({ id, space: this.space, envelope: wire, n: this.outboxN++ });
       this.hold(wire, false);
       this.unsent.value = this.outbox.length;
+      this.bump();
       if (this.connection.value === "synced") this.send({ t: "log.push", batch: [wire] });
       return wire;
     });
