@@ -5,7 +5,7 @@
  * which processes to charge CPU and memory to.
  */
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +47,8 @@ export function codeRoot() {
     snapshotCommit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
     execFileSync("sh", ["-c", `git archive --format=tar ${snapshotCommit} | tar -x -C "${dir}"`], { cwd: repoRoot });
     symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
+    // The web app's static assets are built, not committed, and wrangler dev will not start without them.
+    if (existsSync(join(dir, "scripts/build-web.mjs"))) execFileSync(process.execPath, ["scripts/build-web.mjs"], { cwd: dir, stdio: "ignore" });
     process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
   return snapshot;
