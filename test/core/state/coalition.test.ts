@@ -110,6 +110,14 @@ describe("the coalition's budget", () => {
     expect(coalitionBalance(state, state.coalitions.get(coalition)!, Date.parse(EXPIRES) - 1)).toBe(1);
   });
 
+  it("a member cannot spend as another: only the tool host names an actor", async () => {
+    const { space, coalition } = await funded(10);
+    const forged = await space.write(space.carol, "coalition.spent", { coalition, epoch: 1, units: 5, tool: "llm-tokens", actor: space.dave.did });
+    const verdicts = await space.commit();
+    expect(verdicts.get(forged)?.reason).toMatch(/^only the space's tool host \(its sequencer .*\) may act on behalf of another/);
+    expect(space.sequencer.committed().coalitions.get(coalition)?.spent).toBe(0);
+  });
+
   it("a spend straight from the coalition's grant (budget.spent) is refused: only members at the epoch spend it", async () => {
     const { space } = await funded(10);
     const direct = await space.write(space.carol, "budget.spent", { grant: "incident-7-budget", units: 3, tool: "post_message" });
