@@ -32,6 +32,13 @@ export function judgeCoalitionRights(state: SpaceState, envelope: Envelope, acto
       const holder = coalitionByKey(state, grantChain(state, envelope.body.grant)[0]?.subject ?? ("" as Did));
       return holder === undefined ? null : no(`grant ${envelope.body.grant} is coalition ${holder.name}'s budget: a member spends it with spend_coalition_budget (coalition.spent) at the current epoch`);
     }
+    case "member.added":
+    case "member.joined": {
+      // A coalition's key names its budget: as a member's key, its effects would be charged to it.
+      const key = envelope.type === "member.added" ? envelope.body.member : envelope.author;
+      const holder = coalitionByKey(state, key);
+      return holder === undefined ? null : no(`that key is coalition ${holder.name}'s identity, not a member's: use another key`);
+    }
     case "work.claimed": {
       const market = state.markets.get(envelope.body.item);
       return market?.status === "open" ? no(`this item is awarded by market: bid on it (bid) before ${market.deadline}; the award gives the claim`) : null;

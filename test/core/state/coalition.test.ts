@@ -56,6 +56,15 @@ describe("coalition membership", () => {
     expect(space.sequencer.committed().coalitions.size).toBe(0);
   });
 
+  it("a coalition's key can never become a member's key", async () => {
+    const space = await coalitionSpace();
+    await incidentTeam(space);
+    const added = await space.write(space.alice, "member.added", { member: space.team, role: "agent", domains: [] });
+    const verdicts = await space.commit();
+    expect(verdicts.get(added)?.reason).toBe("that key is coalition incident-7's identity, not a member's: use another key");
+    expect(space.sequencer.committed().members.has(space.team)).toBe(false);
+  });
+
   it("refuses joining twice, leaving a team one is not in, and acting for a dissolved coalition", async () => {
     const space = await coalitionSpace();
     const { coalition } = await incidentTeam(space);
