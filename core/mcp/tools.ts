@@ -12,6 +12,7 @@ import { isEnvelopeId, type EnvelopeId } from "../log/ids.js";
 import { authorityFromState } from "../auth/authority.js";
 import { grantBody, verifyCapability } from "../auth/capability.js";
 import { approvalBinding } from "../policy/binding.js";
+import { approverFor } from "../policy/commit-rule.js";
 import { checkPolicyBody, type PolicyBody } from "../policy/file.js";
 import { MCP_TOOLS, type ToolName } from "../policy/catalogue.js";
 import { COALITION_TOOLS } from "./coalition-tools.js";
@@ -137,11 +138,12 @@ export const TOOLS = [
   }),
   tool({
     name: "request_approval",
-    description: "Ask a human (a did, or a role such as owner) to approve an action; it appears in their attention view.",
+    description: "Ask for approval of an action; the approver is the one the space's policy names for that action (it appears in their attention view).",
     input: z.strictObject({
       tool: label,
       params: z.record(z.string(), z.json()),
       summary: z.string().min(1).max(2000),
+      // Accepted for older callers and ignored: who approves is the policy's to say, never the requester's.
       approver: z.union([did, z.enum(["owner", "human", "agent", "observer"])]).optional(),
       expiresInSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
     }),
@@ -149,7 +151,7 @@ export const TOOLS = [
     run: async (a, caller, host) =>
       written("approval requested", await host.write("approval.requested", {
         action: { tool: a.tool, params: a.params, summary: a.summary },
-        approver: (a.approver ?? "owner") as Did,
+        approver: approverFor(host.committed(), { action: { tool: a.tool, params: a.params }, requestedBy: caller.did }) as Did,
         expiresAt: new Date(host.now() + (a.expiresInSeconds ?? 3600) * 1000).toISOString(),
         binding: await approvalBinding(a.tool, a.params),
         actor: caller.did,
