@@ -29,7 +29,9 @@ import { Limiter, quotasFrom, rateLimitedMessage, SocketCounter } from "../core/
 import { beforeGenesis, hasGenesis } from "./space-genesis.js";
 import { loadOrCreateSigner, storeSigner } from "./space-identity.js";
 import { SpaceAgents } from "./space-agents.js";
+import { spaceHistory } from "./space-history.js";
 import { SpaceMcp } from "./space-mcp.js";
+import type { SegmentHistory } from "../core/log/segment-history.js";
 import { DurableObjectSql } from "./sql-storage.js";
 
 /** What a socket remembers across hibernation: who it is and may do (the door's Access), and its state. */
@@ -55,6 +57,8 @@ export class SpaceDO extends Server<Env> {
   private sequencer!: Sequencer;
   private mcp!: SpaceMcp;
   private agents!: SpaceAgents;
+  /** Sealed history in R2 (durable-objects/space-history.ts): the replica reads through it. */
+  history!: SegmentHistory;
   /**
    * Open sockets and what they remember, in memory: a broadcast walks this map instead of
    * asking the runtime for every socket and deserializing every attachment per message.
@@ -136,7 +140,9 @@ export class SpaceDO extends Server<Env> {
       },
     );
     this.yjs.load();
-    const replica = LogReplica.open(sql, this.name as SpaceId);
+    // The log reads through its sealed history: rows sealed into R2 get their text back on demand.
+    this.history = spaceHistory(sql, this.env, this.name);
+    const replica = LogReplica.open(this.history.sql, this.name as SpaceId);
     const signer = await loadOrCreateSigner(sql);
     const sequencer = (this.sequencer = new Sequencer(replica, signer));
     this.mcp = new SpaceMcp({
@@ -159,10 +165,13 @@ export class SpaceDO extends Server<Env> {
           await this.mcp.afterCommit(entries, write);
           // Agents hear of it outside this write queue (durable-objects/space-agents.ts).
           this.agents.notify(this.log.replica.commits.frontier, this.sequencer.committed());
+          // Off the per-event path: a point read or two unless a segment is due, then R2 first.
+          this.ctx.waitUntil(this.history.sealDue().catch((error: unknown) => console.error(`SpaceDO ${this.name} could not seal history:`, error)));
         },
         authorRate: (author) => this.authors.take(author),
         // A zero-delay timer is a macrotask: other sockets' frames run between two pages.
         yieldBetweenPages: () => new Promise((resolve) => setTimeout(resolve, 0)),
+        history: this.history,
       },
     );
     this.started = true;
@@ -294,7 +303,9 @@ export class SpaceDO extends Server<Env> {
     requireRead(access, this.name);
     if (path === "presence") return Response.json({ space: this.name, ...this.yjs.presence() });
     if (path === "view") return this.view(request, url);
-    return Response.json(this.log.replica.query(parseLogQuery(withoutCredentials(url.searchParams))));
+    // A page that reaches sealed history loads its segments first (and may come back shorter, hasMore set).
+    const query = parseLogQuery(withoutCredentials(url.searchParams));
+    return Response.json(await this.history.read((limit) => this.log.replica.query(limit === undefined ? query : { ...query, limit }), { limit: query.limit ?? DEFAULT_QUERY_LIMIT }));
   }
 
   /** `GET /view`: the read model (core/space/read-model.ts), 304 when the reader's ETag still holds. */
@@ -409,6 +420,9 @@ export class SpaceDO extends Server<Env> {
     return entry.peer;
   }
 }
+
+/** A log query's page when it names no limit (core/log/query.ts): where a sealed read starts halving. */
+const DEFAULT_QUERY_LIMIT = 100;
 
 /** Close code of a socket past its frame or byte quota (docs/PROTOCOL.md). */
 const RATE_LIMITED_CLOSE = 4429;

@@ -81,7 +81,8 @@ export class SegmentHistory implements SealedTexts {
   private readonly pins = new Map<number, number>();
   private readonly loading = new Map<number, Promise<void>>();
   private sealing: Promise<number> | undefined;
-  readonly segmentEnvelopes: number;
+  /** Envelopes per segment; a test may set it small on a live object. */
+  segmentEnvelopes: number;
   private readonly loadedSegments: number;
 
   constructor(private readonly inner: SqlStorage, private readonly store: SegmentStore | undefined, private readonly space: string, options: HistoryOptions = {}) {

@@ -15,6 +15,8 @@ import type { EnvelopeId } from "../log/ids.js";
 import type { AuthorRate } from "../log/append.js";
 import type { EnvelopeStatus, IngestResult, LogReplica, WireEnvelope } from "../log/replica.js";
 import type { CommitEntry, Sequencer } from "../state/sequencer.js";
+import type { SegmentHistory } from "../log/segment-history.js";
+import { isCommonsError } from "../errors.js";
 import type { BodyOf, EnvelopeType } from "../log/types/index.js";
 
 export interface LogPeer {
@@ -46,6 +48,12 @@ export interface LogRoomOptions {
   authorRate?: AuthorRate;
   /** Lets other work in between two pages of a catch-up (a macrotask: the runtime's other events run). */
   yieldBetweenPages?: () => Promise<void>;
+  /**
+   * The replica's sealed history (core/log/segment-history.ts), when its storage seals: a
+   * catch-up page that reaches sealed rows loads their segments between two turns of the
+   * write queue, never inside one.
+   */
+  history?: Pick<SegmentHistory, "read">;
 }
 
 export class LogRoom {
@@ -151,18 +159,33 @@ export class LogRoom {
       count: this.replica.count(),
     });
     let vv = theirs;
+    // Sends one page; nothing is sent before missingFor returns, so a page that met sealed
+    // rows not loaded yet is simply run again once they are.
+    const page = (limit: number | undefined) => {
+      const missing = this.replica.missingFor(vv, limit ?? LOG_BATCH_ENVELOPES);
+      if (missing.length === 0) {
+        this.host.setLive(peer, live);
+        send(peer, { t: "log.synced", vv: this.replica.versionVector() });
+        return true;
+      }
+      for (const envelopes of batches(missing)) send(peer, { t: "log.batch", envelopes, more: true });
+      vv = advance(vv, missing);
+      return false;
+    };
+    const history = this.options.history;
     for (;;) {
-      const done = await this.serialized(() => {
-        const missing = this.replica.missingFor(vv, LOG_BATCH_ENVELOPES);
-        if (missing.length === 0) {
-          this.host.setLive(peer, live);
-          send(peer, { t: "log.synced", vv: this.replica.versionVector() });
-          return true;
-        }
-        for (const envelopes of batches(missing)) send(peer, { t: "log.batch", envelopes, more: true });
-        vv = advance(vv, missing);
-        return false;
-      });
+      let done: boolean;
+      try {
+        done = history === undefined
+          ? await this.serialized(() => page(undefined))
+          : await history.read(page, { limit: LOG_BATCH_ENVELOPES, turn: (run) => this.serialized(run) });
+      } catch (error) {
+        // Sealed history that cannot be read (a missing or altered segment): this peer is told
+        // why and what to do; the space and everyone else carry on.
+        if (!isCommonsError(error)) throw error;
+        send(peer, { t: "log.error", code: error.code, message: error.message });
+        return;
+      }
       if (done) return;
       await this.options.yieldBetweenPages?.();
     }
