@@ -35,6 +35,10 @@ async function main(): Promise<void> {
         const { id, envelope } = await createJoinEnvelope({ invite, joiner: signer, now: Date.now(), ...(name ? { name } : {}) });
         const [result] = await postEnvelopes(space, [{ ...envelope, id }]);
         if (result?.status === "rejected") throw new EdgeRefusal(403, result.code ?? "rejected", result.message ?? "the edge refused the join");
+        // Held but judged by the sequencer: a used-up, revoked or expired invite commits rejected.
+        if (result?.commit?.state === "committed" && result.commit.verdict === "rejected") {
+          throw new EdgeRefusal(403, "join-rejected", `the space's sequencer rejected this join: ${result.commit.reason ?? "no reason given"}. Ask the owner for a new invite link.`);
+        }
         await rememberSpace({ space, role: "member", at: new Date().toISOString() });
         history.replaceState(null, "", location.pathname);
         await open(space);

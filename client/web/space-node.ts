@@ -23,6 +23,9 @@ import { MessageType } from "../../core/yjs/frames.js";
 import { doorToken, read } from "./edge.js";
 import { dropOutbox, outboxOf, putOutbox } from "./keystore.js";
 
+/** Tokens live an hour (edge.ts); one is reused for 50 minutes. */
+const TOKEN_REUSE_MS = 50 * 60_000;
+
 export type Connection = "offline" | "connecting" | "syncing" | "synced";
 
 /** The parts of `GET /view` the app shows. */
@@ -61,6 +64,7 @@ export class SpaceNode {
   private retry = 250;
   private stopped = false;
   private token: string | null = null;
+  private tokenAt = 0;
 
   constructor(readonly space: string, readonly signer: Signer) {}
 
@@ -137,14 +141,15 @@ export class SpaceNode {
   private async connect(): Promise<void> {
     if (this.stopped || (this.ws !== null && this.ws.readyState <= WebSocket.OPEN) || !navigator.onLine) return;
     this.connection.value = "connecting";
+    let token: string;
     try {
-      this.token = await doorToken(this.signer, this.space);
+      token = await this.doorToken();
     } catch {
       return this.offline();
     }
     const url = new URL(`/s/${this.space}`, location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.searchParams.set("token", this.token);
+    url.searchParams.set("token", token);
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
     this.ws = ws;
@@ -214,15 +219,20 @@ export class SpaceNode {
     this.bump();
   }
 
-  /** The door token of this page's connection (minted once the edge was reachable). */
+  /**
+   * The door token of this page's connections: minted when first needed and again when it is
+   * within ten minutes of its hour (a reconnect after a long absence), not per connection.
+   */
   async doorToken(): Promise<string> {
-    this.token ??= await doorToken(this.signer, this.space);
+    if (this.token === null || Date.now() > this.tokenAt + TOKEN_REUSE_MS) {
+      this.token = await doorToken(this.signer, this.space);
+      this.tokenAt = Date.now();
+    }
     return this.token;
   }
 
   async refreshView(): Promise<void> {
-    await this.doorToken();
-    this.view.value = await read<View>(`/s/${this.space}/view`, this.token!);
+    this.view.value = await read<View>(`/s/${this.space}/view`, await this.doorToken());
     this.bump();
   }
 

@@ -15,8 +15,8 @@ const browser = useBrowser();
 const editorText = (p: Person) =>
   p.page.locator("[data-testid=editor] .cm-content").evaluate((content) => {
     const copy = content.cloneNode(true) as HTMLElement;
-    for (const widget of copy.querySelectorAll(".cm-ySelectionCaret, .cm-widgetBuffer")) widget.remove();
-    return [...copy.querySelectorAll(".cm-line")].map((line) => line.textContent ?? "").join("\n");
+    for (const widget of Array.from(copy.querySelectorAll(".cm-ySelectionCaret, .cm-widgetBuffer"))) widget.remove();
+    return Array.from(copy.querySelectorAll(".cm-line")).map((line) => line.textContent ?? "").join("\n");
   });
 async function typeInEditor(p: Person, text: string): Promise<void> {
   await p.page.locator("[data-testid=editor] .cm-content").click();

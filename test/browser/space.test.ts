@@ -56,6 +56,38 @@ describe("the web app", () => {
     await bo.context.close();
   });
 
+  it("invite links under attack: a tampered one and a used-up one are refused with their codes; the space goes on", async () => {
+    const owner = await person(browser(), `${edge().http}/`);
+    await createSpace(owner, edge().http, "guarded");
+    const url = await inviteFrom(owner);
+
+    // One character of the payload changed: the page refuses before signing anything.
+    const at = url.indexOf("#invite=") + 20;
+    const tampered = url.slice(0, at) + (url[at] === "A" ? "B" : "A") + url.slice(at + 1);
+    const mallory = await person(browser(), `${edge().http}/`);
+    await mallory.page.goto(tampered);
+    await mallory.page.getByTestId("join").waitFor();
+    await mallory.page.fill("input[name=name]", "Mallory");
+    await mallory.page.click("button[type=submit]");
+    expect(await mallory.page.getByRole("alert").textContent({ timeout: 20_000 })).toMatch(/^invite-(malformed|key-invalid): .*ask the owner/);
+
+    // The real link, used once by Bo, is used up for the next browser.
+    const bo = await person(browser(), `${edge().http}/`);
+    await joinWith(bo, url, "Bo");
+    const late = await person(browser(), `${edge().http}/`);
+    await late.page.goto(url);
+    await late.page.getByTestId("join").waitFor();
+    await late.page.fill("input[name=name]", "Late");
+    await late.page.click("button[type=submit]");
+    expect(await late.page.getByRole("alert").textContent({ timeout: 20_000 })).toMatch(/^join-rejected: .*new invite link/);
+    expect(await late.page.getByTestId("channel").count()).toBe(0);
+
+    // Nothing of it changed the space: its members still talk.
+    await post(bo, "only us two");
+    await owner.page.locator("[data-testid=message]", { hasText: "only us two" }).waitFor({ timeout: 20_000 });
+    for (const p of [owner, mallory, bo, late]) await p.context.close();
+  });
+
   it("a browser that is no member sees the door's refusal, not the space", async () => {
     const owner = await person(browser(), `${edge().http}/`);
     await createSpace(owner, edge().http, "private-one");

@@ -44,9 +44,16 @@ function useLazy<T>(load: () => Promise<T>): T | null {
   return mod;
 }
 
+/** The timeline folds the whole log at a cut: loaded and computed only once someone opens it. */
 function LazyTimeline({ node }: { node: SpaceNode }) {
+  const [open, setOpen] = useState(false);
+  if (open) return h(OpenTimeline, { node });
+  return h("section", { class: "timeline" }, h("h2", null, "Timeline ", h("button", { onClick: () => setOpen(true) }, "Open timeline")));
+}
+
+function OpenTimeline({ node }: { node: SpaceNode }) {
   const mod = useLazy(() => import("./timeline.js"));
-  return mod ? h(mod.Timeline, { node }) : h("section", { class: "timeline" }, h("h2", null, "Timeline"));
+  return mod ? h(mod.Timeline, { node }) : h("section", { class: "timeline" }, h("h2", null, "Timeline"), h("p", { class: "quiet" }, "loading…"));
 }
 
 function Editor({ yjs, name }: { yjs: YjsLink; name: string }) {

@@ -18,7 +18,8 @@ interface Row {
 }
 
 export function Attention({ node }: { node: SpaceNode }) {
-  const version = node.version.value;
+  // Asked again when the committed state moves (every commit sends view.changed), not per envelope.
+  const view = node.view.value;
   const [rows, setRows] = useState<Row[]>([]);
   const [deciding, setDeciding] = useState<Set<string>>(new Set());
   useEffect(() => {
@@ -29,8 +30,8 @@ export function Attention({ node }: { node: SpaceNode }) {
       if (live) setRows(envelopes);
     })().catch(() => undefined); // offline: keep the rows shown; the next change asks again
     return () => void (live = false);
-  }, [version]);
-  const approvals = new Map((node.view.value?.approvals ?? []).map((a) => [a.id, a]));
+  }, [view]);
+  const approvals = new Map((view?.approvals ?? []).map((a) => [a.id, a]));
   const decide = async (id: EnvelopeId, decision: "approved" | "rejected") => {
     setDeciding(new Set([...deciding, id]));
     await node.write("approval.decided", { request: id, decision });
