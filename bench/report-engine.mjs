@@ -205,9 +205,10 @@ function farReason(fb, pageMs, ms, f) {
 and a round trip that arrives during a page waits for it: p50 goes from ${ms(push.idle.p50)} to ${ms(push.during.p50)} ms for the writer and from ${ms(yjs.idle.p50)} to ${ms(yjs.during.p50)} ms for the editor.
 The yield between pages works (nothing waits for the whole catch-up: the worst round trip took ${ms(Math.max(push.during.max ?? 0, yjs.during.max ?? 0))} ms, the catch-up ${f(fb.runs[0]?.seconds, 1)} s),
 but a turn of a whole page is long next to an idle round trip. The page is mostly SQLite and the envelopes' text (the profile above: \`toArray\` and \`exec\`).
-Since f54ec7d a page reads about what it sends (\`missingPage\` in core/log/replica.ts merges the authors' missing ranges by arrival, a chunk at a time;
-\`test/workers/log-catch-up-rows.test.ts\` counts 283 rows read by DO SQLite for a page of 256 with eight authors, where the old query read 1,309). Before, it read 256 rows
-of every author the peer lacked and kept 256: 3.8× the rows it sent in a space of this shape (three writers and the sequencer), and on a node:sqlite log of 100k of this
-shape (scratch, 2026-12-01, with others keeping about 1.6 of the 2 cores busy) 21–24 ms a page against 3.4–5.2 ms with the merge.
+A page now reads about what it sends (core/log/missing.ts: one arrival-ordered scan for a peer far behind, a merge of the authors' ranges for one holding all but some
+tails; \`test/workers/log-catch-up-rows.test.ts\` counts 283 rows read by DO SQLite for a page of 256 with eight authors, where the old query read 1,309), in three statements
+(the vector, the first missing arrival, the scan). It used to read 256 rows of every author the peer lacked and keep 256: 3.8× the rows it sent in a space of this shape
+(three writers and the sequencer). A first version of the fix (f54ec7d, a merge only) read the page but ran about 15 statements for it, and measured here cost more edge
+CPU per page (16 ms against 11 ms before it, with others keeping 1.65 of the 2 cores busy): on DO SQLite a statement costs more than its rows.
 What is left is the page itself: 256 envelopes read, parsed and sent in one turn; pages bounded by time or bytes rather than a count would shorten the wait.${loadNote(fb, f)}${push.before.p99 > 2 * push.after.p99 ? ` The idle baseline moved with it: the writer's idle p99 was ${ms(push.before.p99)} ms before the catch-up and ${ms(push.after.p99)} ms after.` : ""}`;
 }

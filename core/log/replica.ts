@@ -22,6 +22,7 @@ import type { RejectionCode } from "./codes.js";
 import { BatchAppender, chainTip, heldAmong, type AuthorRate } from "./append.js";
 import { SqlCommitIndex } from "./commit-index.js";
 import { COMMIT_RELEVANT_TYPES, type CommitStatus } from "./commits.js";
+import { missingPage } from "./missing.js";
 import type { Envelope } from "./envelope.js";
 import type { EnvelopeId, VersionVector } from "./ids.js";
 import { runQuery, type LogQuery, type LogQueryResult } from "./query.js";
@@ -167,15 +168,10 @@ export class LogReplica {
    * Envelopes held here beyond `theirs`, at most `limit`, in arrival order (a causal order,
    * per-author seq order), so the receiver can ingest them as sent. Call again with the
    * receiver's new vector for the next batch. A page reads O(limit + authors behind) rows
-   * (`missingPage`), whatever the log's length and however many authors wrote it.
+   * (core/log/missing.ts), whatever the log's length and however many authors wrote it.
    */
   missingFor(theirs: VersionVector, limit = 500): WireEnvelope[] {
-    const behind: AuthorCursor[] = [];
-    for (const [author, mine] of Object.entries(this.versionVector())) {
-      const have = theirs[author] ?? 0;
-      if (mine > have) behind.push({ author, after: have, left: mine - Math.max(have, 0), rows: [], next: 0 });
-    }
-    return missingPage(this.sql, behind, limit).map((row) => ({ ...(JSON.parse(row.text) as Envelope), id: row.id as EnvelopeId }));
+    return missingPage(this.sql, this.versionVector(), theirs, limit).map((row) => ({ ...(JSON.parse(row.text) as Envelope), id: row.id as EnvelopeId }));
   }
 
   /** Ids no held envelope cites, sorted. */
@@ -227,54 +223,6 @@ export class LogReplica {
       .exec<{ id: string; conflicts_with: string; text: string }>(`SELECT id, conflicts_with, text FROM log_forks ORDER BY author, seq, id`)
       .map((row) => ({ id: row.id as EnvelopeId, conflictsWith: row.conflicts_with as EnvelopeId, envelope: JSON.parse(row.text) as Envelope }));
   }
-}
-
-/** One author's missing rows, read in chunks: `after` the last seq read, `left` how many remain past it. */
-interface AuthorCursor {
-  author: string;
-  after: number;
-  left: number;
-  rows: (EnvelopeRow & { seq: number })[];
-  next: number;
-}
-
-/**
- * The first `limit` rows of the authors' missing ranges in arrival order: a merge of the
- * authors' ranges, each read in seq order (its arrival order) through the (author, seq)
- * index, a chunk at a time, each chunk what the page still needs shared among the authors
- * not yet exhausted. So the rows read are the page plus at most one chunk left over per
- * author: at most about twice the page plus one row per author behind. (It used to read
- * `limit` rows of every author behind and keep `limit` of them, so a page cost limit ×
- * authors: 3.8× the page with three writers and a sequencer, 8× with eight; the statement's
- * plan was always the index, EXPLAIN QUERY PLAN showed nothing wrong with it.)
- */
-function missingPage(sql: SqlStorage, cursors: AuthorCursor[], limit: number): EnvelopeRow[] {
-  const page: EnvelopeRow[] = [];
-  const open = () => cursors.filter((c) => c.next < c.rows.length || c.left > 0).length;
-  const fill = (c: AuthorCursor, share: number) => {
-    const want = Math.min(c.left, Math.max(1, share));
-    c.rows = sql.exec<EnvelopeRow & { seq: number }>(
-      `SELECT arrival, id, seq, text FROM log_envelopes WHERE author = ? AND seq > ? ORDER BY seq LIMIT ?`, c.author, c.after, Math.ceil(want),
-    );
-    c.next = 0;
-    const last = c.rows.at(-1);
-    // A short read (a vector with a seq below 1, say) means nothing more is held past it.
-    c.left = last === undefined || c.rows.length < Math.ceil(want) ? 0 : c.left - c.rows.length;
-    if (last !== undefined) c.after = Number(last.seq);
-  };
-  if (limit <= 0 || cursors.length === 0) return page;
-  for (const c of cursors) fill(c, Math.ceil(limit / cursors.length));
-  while (page.length < limit) {
-    let first: AuthorCursor | undefined;
-    for (const c of cursors) {
-      if (c.next < c.rows.length && (first === undefined || Number(c.rows[c.next]!.arrival) < Number(first.rows[first.next]!.arrival))) first = c;
-    }
-    if (first === undefined) break;
-    page.push(first.rows[first.next++]!);
-    // Refill before the next pick: this author's next row may be the earliest of all.
-    if (first.next === first.rows.length && first.left > 0 && page.length < limit) fill(first, Math.ceil((limit - page.length) / open()));
-  }
-  return page;
 }
 
 function toStored(row: EnvelopeRow): StoredEnvelope {
