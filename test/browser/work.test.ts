@@ -65,6 +65,7 @@ describe("a human in the browser and an agent on a CLI node", () => {
 
     // The timeline at a past commit: the same state the CLI node's `commons replay --at` folds.
     await agent.ok(["sync", space]);
+    await ada.page.getByRole("button", { name: "Open timeline" }).click();
     const slider = ada.page.locator("input[name=at]");
     await slider.waitFor({ timeout: 30_000 });
     await slider.evaluate((el, value) => {
