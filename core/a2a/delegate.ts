@@ -134,9 +134,11 @@ export function delegateFunction(signer: Signer, fetchImpl?: typeof fetch): Extr
 }
 
 /**
- * The delegatee's side: a subtask whose metadata names a space this agent is in is recorded
- * there (a message in the item's thread, from this agent, naming the verified caller) and
- * answered with what was recorded; anything else goes to the agent's usual brain.
+ * The delegatee's side: a subtask whose metadata names a space this agent is in is done
+ * there — its result written as an artifact (kind "final": the space's policy may make it
+ * wait for a human's approval) and recorded in the item's thread (from this agent, naming
+ * the verified caller and the task) — and answered with what happened; anything else goes
+ * to the agent's usual brain.
  */
 export function delegateeBrain(fallback: Brain, spaceTools: (space: string) => SpaceTools | undefined, name: () => string): Brain {
   return {
@@ -150,16 +152,26 @@ export function delegateeBrain(fallback: Brain, spaceTools: (space: string) => S
         return;
       }
       yield { kind: "working", text: `recording the subtask in ${space}` };
+      // Its work product, an artifact: the space's policy decides whether it is written now or waits for a human.
+      const artifact = await tools.call("write_artifact", {
+        title: `${name()}: ${turn.text.slice(0, 150)}`, kind: "final",
+        content: `Subtask from ${turn.caller} on ${item} (A2A task ${turn.taskId}):\n\n${turn.text.slice(0, 8000)}`,
+      });
+      const status = String(artifact.structured.status ?? (artifact.ok ? "success" : "rejected"));
+      const outcome = status === "pending_approval" ? `waits for approval ${String(artifact.structured.approval)}` : status === "success" ? `written as ${String(artifact.structured.id)}` : `refused (${artifact.text.slice(0, 300)})`;
       const posted = await tools.call("post_message", {
-        content: `${name()} took a subtask from ${turn.caller} (A2A task ${turn.taskId}): ${turn.text.slice(0, 4000)}`,
+        content: `${name()} took a subtask from ${turn.caller} (A2A task ${turn.taskId}): ${turn.text.slice(0, 4000)} — the result ${outcome}.`,
         threadRef: item,
-        toolCalls: [{ tool: "a2a.SendMessage", params: { from: turn.caller, taskId: turn.taskId }, result: "success" }],
+        toolCalls: [
+          { tool: "a2a.SendMessage", params: { from: turn.caller, taskId: turn.taskId }, result: "success" },
+          { tool: "write_artifact", params: { kind: "final" }, result: status === "pending_approval" ? "pending_approval" : status === "success" ? "success" : "rejected" },
+        ],
       });
       if (!posted.ok) {
         yield { kind: "rejected", text: `the space ${space} refused the record of this subtask: ${posted.text.slice(0, 500)}` };
         return;
       }
-      yield { kind: "completed", text: `${name()} has it: recorded in ${space} as ${String(posted.structured.id)} (thread ${item}).` };
+      yield { kind: "completed", text: `${name()} has it: recorded in ${space} as ${String(posted.structured.id)} (thread ${item}); the result ${outcome}.` };
     },
   };
 }

@@ -54,6 +54,10 @@ describe("delegation between agents", () => {
     expect(report.threadRef).toBe(item.id);
     expect(report.toolCalls[0]).toMatchObject({ params: { did: comms.did, taskId }, result: "success" });
     expect(result!.data.text).toContain(`recorded in ${seeded.space}`);
+    // Its work product is an artifact the seed's policy puts to Andy (write_artifact: only drafts and notes run): it waits.
+    const asked = [...seeded.committed().approvals.values()].filter((a) => a.requestedBy === comms.did);
+    expect(asked.map((a) => [a.action.tool, a.status])).toEqual([["write_artifact", "pending"]]);
+    expect(fromComms[0]!.content).toContain(`the result waits for approval ${asked[0]!.id}`);
     // Once: the claim's envelope was decided on once, so there is one delegation.
     expect(tracesAbout(seeded, item.id, "agent.delegated")).toHaveLength(1);
     seeded.close();
