@@ -21,7 +21,7 @@ import { render } from "./report.mjs";
 import { killAll, measuredCode } from "./lib/servers.mjs";
 import { repoRoot } from "../scripts/edge-dev.mjs";
 
-const ORDER = ["fanout", "throughput", "cold-load", "catch-up", "log-ingest", "memory", "cli-node", "mcp-tools", "wake", "replay", "far-behind", "coalition-quorum", "agents"];
+const ORDER = ["fanout", "throughput", "cold-load", "catch-up", "log-ingest", "memory", "cli-node", "mcp-tools", "wake", "replay", "far-behind", "coalition-quorum", "web", "agents"];
 
 const args = process.argv.slice(2);
 

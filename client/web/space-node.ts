@@ -63,7 +63,7 @@ export class SpaceNode {
   private writing: Promise<unknown> = Promise.resolve();
   private retry = 250;
   private stopped = false;
-  private token: string | null = null;
+  private token: Promise<string> | null = null;
   private tokenAt = 0;
 
   constructor(readonly space: string, readonly signer: Signer) {}
@@ -75,8 +75,14 @@ export class SpaceNode {
     this.unsent.value = this.outbox.length;
     addEventListener("offline", () => this.ws?.close(4000, "offline"));
     addEventListener("online", () => this.connect());
-    await this.refreshView();
-    this.connect();
+    // The socket's catch-up and the view load together; a refusal of the view stops both.
+    void this.connect();
+    try {
+      await this.refreshView();
+    } catch (error) {
+      this.stop();
+      throw error;
+    }
   }
 
   stop(): void {
@@ -113,10 +119,11 @@ export class SpaceNode {
       const { id, envelope } = await createEnvelope(this.signer, { space: this.space as never, last: this.tips.get(me) ?? null, heads }, type, body, Date.now());
       const wire = { ...envelope, id } as WireEnvelope;
       this.outbox.push(wire);
-      await putOutbox({ id, space: this.space, envelope: wire, n: this.outboxN++ });
+      // Shown at once; pushed once it is in the outbox, so a reload never loses what was sent.
       this.hold(wire, false);
       this.unsent.value = this.outbox.length;
       this.bump();
+      await putOutbox({ id, space: this.space, envelope: wire, n: this.outboxN++ });
       if (this.connection.value === "synced") this.send({ t: "log.push", batch: [wire] });
       return wire;
     });
@@ -147,6 +154,7 @@ export class SpaceNode {
     } catch {
       return this.offline();
     }
+    if (this.stopped) return;
     const url = new URL(`/s/${this.space}`, location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("token", token);
@@ -225,8 +233,10 @@ export class SpaceNode {
    */
   async doorToken(): Promise<string> {
     if (this.token === null || Date.now() > this.tokenAt + TOKEN_REUSE_MS) {
-      this.token = await doorToken(this.signer, this.space);
       this.tokenAt = Date.now();
+      this.token = doorToken(this.signer, this.space);
+      // A failed mint (the edge unreachable) is not kept: the next call tries again.
+      this.token.catch(() => (this.token = null));
     }
     return this.token;
   }

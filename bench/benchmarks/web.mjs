@@ -1,0 +1,139 @@
+/**
+ * 12. web: the web app in Debian's Chromium (playwright-core) against the edge.
+ *
+ * - First meaningful paint of a space with 10k envelopes (1k with --quick): from navigating
+ *   to `/s/<space>` until its newest message is drawn, the page synced (the shell, the
+ *   bundle, the door token, the view, the log's catch-up over the socket, the channel). A
+ *   browser member (the owner, who created the space in its page) reloads it; the 10k
+ *   messages come from an agent on a CLI node joined by an invite made in the page
+ *   (`commons post --stdin`, then `commons sync`). Anchor, in the same run: the same paint of
+ *   a space holding ten messages.
+ * - A posted message visible in another browser: person A posts from the page, person B
+ *   (another context, another key, joined by invite) waits for it; from A's click to B's
+ *   DOM, sequential. Anchor: the same message drawn in A's own page (local echo).
+ * - The bundle against its budget (scripts/build-web.mjs, dist/web/budget.json).
+ *
+ * Targets: first paint of 10k ≤ 1 s; another browser p99 ≤ 100 ms; bundle within budget.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { BENCH_QUOTAS } from "../lib/big-space.mjs";
+import { othersLoad } from "../lib/machine.mjs";
+import { codeRoot, removeDir, startEdge, tempDir } from "../lib/servers.mjs";
+import { median, percentile } from "../lib/stats.mjs";
+
+export const name = "web";
+export const title = "Web app: first paint of a 10k space, a message seen in another browser, bundle size";
+
+const stats = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: median(values), p90: percentile(sorted, 90), p99: percentile(sorted, 99), n: values.length };
+};
+
+function commons(home, args, input) {
+  const run = spawnSync(process.execPath, [join(codeRoot(), "bin/commons"), ...args], { env: { ...process.env, COMMONS_HOME: home }, encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`commons ${args.join(" ")} exited ${run.status}: ${run.stderr}`);
+  return run.stdout;
+}
+
+async function open(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(url);
+  return { context, page };
+}
+const synced = (page) => page.locator("[data-testid=connection][data-state=synced]").waitFor({ timeout: 120_000 });
+
+async function createSpace(p, http, space) {
+  await p.page.goto(`${http}/s/${space}`);
+  await p.page.getByTestId("create").waitFor();
+  await p.page.click("button[type=submit]");
+  await synced(p.page);
+}
+async function invite(p, role) {
+  await p.page.selectOption("select[name=invite-role]", role);
+  await p.page.getByRole("button", { name: "Invite" }).click();
+  const field = p.page.getByTestId("invite-url");
+  await field.waitFor();
+  return field.inputValue();
+}
+
+/** A space of `n` messages by an agent on a CLI node, owned by `owner`'s browser key. */
+async function fill(owner, http, space, n, home) {
+  await createSpace(owner, http, space);
+  commons(home, ["join", await invite(owner, "agent")]);
+  const lines = Array.from({ length: n }, (_, i) => `bench message ${i + 1}`).join("\n");
+  commons(home, ["post", space, "--stdin"], lines);
+  commons(home, ["sync", space]);
+}
+
+async function paint(owner, http, space, n, rounds) {
+  const times = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    await owner.page.goto(`${http}/s/${space}`);
+    await owner.page.locator("[data-testid=message]", { hasText: `bench message ${n}` }).first().waitFor({ timeout: 120_000 });
+    await synced(owner.page);
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+export async function run({ quick, log }) {
+  const load = othersLoad();
+  const big = quick ? 1_000 : 10_000;
+  const rounds = quick ? 3 : 7;
+  const messages = quick ? 30 : 200;
+  const budget = JSON.parse(readFileSync(join(codeRoot(), "dist/web/budget.json"), "utf8"));
+  const edge = await startEdge({ vars: { COMMONS_QUOTAS: JSON.stringify(BENCH_QUOTAS) } });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  const home = tempDir("web-agent");
+  try {
+    const owner = await open(browser, `${edge.http}/`);
+    await fill(owner, edge.http, "web-small", 10, home);
+    await fill(owner, edge.http, "web-big", big, home);
+    log(`web: spaces of 10 and ${big} messages built`);
+    const small = await paint(owner, edge.http, "web-small", 10, rounds);
+    const large = await paint(owner, edge.http, "web-big", big, rounds);
+    log(`web: first paint ${median(small).toFixed(0)} ms (10) vs ${median(large).toFixed(0)} ms (${big})`);
+
+    // Two people in one space: A posts, B sees.
+    await owner.page.goto(`${edge.http}/s/web-small`);
+    await synced(owner.page);
+    const url = await invite(owner, "human");
+    const other = await open(browser, url);
+    await other.page.getByTestId("join").waitFor();
+    await other.page.fill("input[name=name]", "B");
+    await other.page.click("button[type=submit]");
+    await synced(other.page);
+    const remote = [];
+    const local = [];
+    for (let i = 0; i < messages; i++) {
+      const text = `latency ${i} ${Math.random().toString(36).slice(2)}`;
+      await owner.page.fill("input[name=message]", text);
+      const t0 = performance.now();
+      const seenHere = owner.page.locator("[data-testid=message]", { hasText: text }).waitFor({ timeout: 30_000 }).then(() => performance.now() - t0);
+      const seenThere = other.page.locator("[data-testid=message]", { hasText: text }).waitFor({ timeout: 30_000 }).then(() => performance.now() - t0);
+      await owner.page.getByRole("button", { name: "Post" }).click();
+      local.push(await seenHere);
+      remote.push(await seenThere);
+    }
+    log(`web: another browser p50 ${median(remote).toFixed(0)} ms, p99 ${percentile([...remote].sort((a, b) => a - b), 99).toFixed(0)} ms; own page p50 ${median(local).toFixed(0)} ms`);
+    return {
+      machine: load.stop(),
+      params: { big, rounds, messages, browser: browser.version() },
+      firstPaint: { small: stats(small), large: stats(large), ratio: median(large) / median(small), targetMs: 1000 },
+      otherBrowser: { remote: stats(remote), local: stats(local), ratio: median(remote) / median(local), targetP99Ms: 100 },
+      bundle: budget,
+    };
+  } finally {
+    await browser.close();
+    await edge.stop();
+    removeDir(home);
+  }
+}
