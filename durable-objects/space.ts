@@ -299,7 +299,7 @@ export class SpaceDO extends Server<Env> {
     }
     const access = await this.admit(request);
     // A newcomer needs the sequencer key and the epoch to make its first token and genesis.
-    if (path === "log/state") return Response.json(this.logState(access));
+    if (path === "log/state") return Response.json(await this.logState(access));
     requireRead(access, this.name);
     if (path === "presence") return Response.json({ space: this.name, ...this.yjs.presence() });
     if (path === "view") return this.view(request, url);
@@ -320,7 +320,7 @@ export class SpaceDO extends Server<Env> {
   }
 
   /** `GET /log/state`: for readers the replica's whole state, for others only what a newcomer needs. */
-  private logState(access: Access) {
+  private async logState(access: Access) {
     const replica = this.log.replica;
     const door = { space: this.name, exists: replica.commits.nextSequencer !== undefined, sequencer: this.sequencer.did, epoch: this.sequencer.committed().epoch };
     if (!access.read) return door;
@@ -331,6 +331,8 @@ export class SpaceDO extends Server<Env> {
       heads: replica.heads(),
       count: replica.count(),
       frontier: replica.commits.frontier,
+      // How much of the log is sealed into R2 (core/log/segment-history.ts), after any sealing in flight.
+      sealed: await this.history.status(),
     };
   }
 

@@ -101,6 +101,14 @@ export class SegmentHistory implements SealedTexts {
     return Number(this.inner.exec<{ last: number }>(`SELECT last FROM log_segments ORDER BY idx DESC LIMIT 1`)[0]?.last ?? 0);
   }
 
+  /** How much is sealed, once any sealing in flight has finished (what `GET /log/state` reports). */
+  async status(): Promise<{ segments: number; through: number }> {
+    // A failed run is logged where it was started; the status is what the tables say.
+    await this.sealing?.catch(() => undefined);
+    const last = this.inner.exec<{ idx: number; last: number }>(`SELECT idx, last FROM log_segments ORDER BY idx DESC LIMIT 1`)[0];
+    return { segments: last === undefined ? 0 : Number(last.idx) + 1, through: Number(last?.last ?? 0) };
+  }
+
   /**
    * Seals every full segment that is due; resolves with how many it sealed. One run at a
    * time; cheap when nothing is due (two point reads), so it may be called after every commit.
