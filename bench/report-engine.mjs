@@ -15,7 +15,7 @@ const label = (n) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1000 ? `${n / 1000}k` : St
 
 export function engineSections(b, results, { checks, sections, chart, f, ms, ratio, table }) {
   const findings = [];
-  const others = (x) => (x?.machine ? `Other engineers' processes kept ${f(x.machine.othersCores, 2)} of the machine's ${x.machine.cores} cores busy on average during this benchmark (${f(x.machine.seconds, 0)} s).` : "");
+  const others = (x) => (x?.machine ? `Other processes (other engineers', and any benchmark run beside this one) kept ${f(x.machine.othersCores, 2)} of the machine's ${x.machine.cores} cores busy on average during this benchmark (${f(x.machine.seconds, 0)} s).` : "");
   /** One target row for a p50 / p99 pair against a base pair. */
   const pair = (name, target, a, base, factor) => {
     const r50 = ratio(a.p50, base.p50);
@@ -204,11 +204,13 @@ function farReason(fb, pageMs, ms, f) {
   return `While the node catches up, the edge spends about ${ms(pageMs)} ms of wall time per page it sends (catch-up seconds ÷ frames)${waiting}, on the object's one thread,
 and a round trip that arrives during a page waits for it: p50 goes from ${ms(push.idle.p50)} to ${ms(push.during.p50)} ms for the writer and from ${ms(yjs.idle.p50)} to ${ms(yjs.during.p50)} ms for the editor.
 The yield between pages works (nothing waits for the whole catch-up: the worst round trip took ${ms(Math.max(push.during.max ?? 0, yjs.during.max ?? 0))} ms, the catch-up ${f(fb.runs[0]?.seconds, 1)} s),
-but a turn of a whole page is long next to an idle round trip. The page is mostly SQLite and the envelopes' text (the profile above: \`toArray\` and \`exec\`).
-A page now reads about what it sends (core/log/missing.ts: one arrival-ordered scan for a peer far behind, a merge of the authors' ranges for one holding all but some
-tails; \`test/workers/log-catch-up-rows.test.ts\` counts 283 rows read by DO SQLite for a page of 256 with eight authors, where the old query read 1,309), in three statements
-(the vector, the first missing arrival, the scan). It used to read 256 rows of every author the peer lacked and keep 256: 3.8× the rows it sent in a space of this shape
-(three writers and the sequencer). A first version of the fix (f54ec7d, a merge only) read the page but ran about 15 statements for it, and measured here cost more edge
-CPU per page (16 ms against 11 ms before it, with others keeping 1.65 of the 2 cores busy): on DO SQLite a statement costs more than its rows.
-What is left is the page itself: 256 envelopes read, parsed and sent in one turn; pages bounded by time or bytes rather than a count would shorten the wait.${loadNote(fb, f)}${push.before.p99 > 2 * push.after.p99 ? ` The idle baseline moved with it: the writer's idle p99 was ${ms(push.before.p99)} ms before the catch-up and ${ms(push.after.p99)} ms after.` : ""}`;
+but a turn of a whole page is long next to an idle round trip.
+A page now reads about what it sends (core/log/missing.ts since b41446d: one arrival-ordered scan for a peer far behind, a merge of the authors' ranges for one holding
+all but some tails; \`test/workers/log-catch-up-rows.test.ts\` counts 283 rows read by DO SQLite for a page of 256 with eight authors, where the old query read 1,309),
+in three statements (the vector, the first missing arrival, the scan). It used to read 256 rows of every author the peer lacked and keep 256: 3.8× the rows it sent in a
+space of this shape (three writers and the sequencer). Reading fewer rows did not make the page measurably cheaper at the edge: ${ms(cpuPerPage)} ms of CPU per page here,
+against 11.0 ms in the 1M pass before the fix (2026-12-01 21:33, others' load 1.30 cores; round-trip p99 3.7× / 4.3× idle there) and 16 ms with a first version of the fix that ran ~15 statements a page (f54ec7d:
+on DO SQLite a statement costs more than its rows). The page's CPU is its envelopes' text, 71 MiB per 100k envelopes: \`toArray\` and the \`exec\` wrapper's per-row loop
+(durable-objects/sql-storage.ts), \`JSON.parse\` of each stored envelope in \`missingFor\`, then the frame's encoding (the profile above). What would shorten the wait: pages
+bounded by bytes or time rather than 256 envelopes, and sending the stored text without parsing and re-serializing it.${loadNote(fb, f)}${push.before.p99 > 2 * push.after.p99 ? ` The idle baseline moved with it: the writer's idle p99 was ${ms(push.before.p99)} ms before the catch-up and ${ms(push.after.p99)} ms after.` : ""}`;
 }
