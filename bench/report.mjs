@@ -341,12 +341,14 @@ planning. The edge is \`wrangler dev\` (workerd with local SQLite, plus wrangler
 (default settings: broadcasts merged per event-loop turn, \`flushDelay: 0\`; and \`flushDelay: false\`: every update broadcast at once, unmerged),
 \`@y/websocket-server\` 0.1.1 (no persistence), and a plain \`ws\` relay that keeps no document.
 
-Run it: \`npm run bench\` (everything, about 10 minutes on 2 cores, rewrites this page; \`npm run bench -- --million\` adds the 1M-envelope log, about 10 minutes more), \`npm run bench -- fanout --quick\` (one benchmark, small sizes,
-a JSON file and a summary only; add \`--docs\` to render this page from it).
+Run it: \`npm run bench\` (everything, about 12 minutes on 2 cores with nobody else busy, rewrites this page; \`npm run bench -- --million\` adds the 1M-envelope log and space,
+about 25 minutes more), \`npm run bench -- fanout --quick\` (one benchmark, small sizes, a JSON file and a summary only; add \`--docs\` to render this page from it).
+Each benchmark's command, what it measures and how long it takes (and how much longer on a busy machine): bench/README.md. The edge runs a snapshot of one commit, named above.
 
 ## Targets
 
 ${table(["target", "goal", "edge", "anchor / floor", "ratio", "result"], checks.map((c) => [c.name, c.target, c.value, c.anchor, c.ratio, c.verdict === "PASS" ? "**PASS**" : c.verdict === "MISS" ? "**MISS**" : c.verdict]))}
+${loadLine(b, f)}
 ${failed.length ? `\n${failed.join("\n")}\n` : ""}
 ${sections.join("\n")}
 ${notYetSection(b)}
@@ -354,6 +356,22 @@ ${FINDINGS(results)}${engineFindings.length ? `${engineFindings.join("\n")}\n` :
 
   const summary = checks.map((c) => `${c.verdict.padEnd(16)} ${c.name}: ${c.value} vs ${c.anchor} (${c.target})`).join("\n");
   return { markdown, summary };
+}
+
+/**
+ * How busy others kept the machine during each benchmark (bench/lib/machine.mjs; the run's own
+ * reading, or the benchmark's narrower one): a MISS measured while others held most of the
+ * cores is partly the sharing, and the page says so next to the targets.
+ */
+function loadLine(b, f) {
+  const read = Object.entries(b).map(([name, x]) => [name, x.machine ?? x.machineRun]).filter(([, m]) => m && Number.isFinite(m.othersCores));
+  const unread = Object.entries(b).filter(([, x]) => !x.notYet && !x.error && !(x.machine ?? x.machineRun)).map(([name]) => `\`${name}\``);
+  if (read.length === 0) return "";
+  const busy = read.filter(([, m]) => m.othersCores >= 0.5).map(([name]) => `\`${name}\``);
+  return `
+The machine is shared. Cores others kept busy (of ${read[0][1].cores}) during each benchmark: ${read.map(([name, m]) => `\`${name}\` ${f(m.othersCores, 2)}`).join(", ")}${unread.length ? `; not recorded for ${unread.join(", ")} (measured before the runner recorded it)` : ""}.
+${busy.length ? `Any MISS in ${busy.join(", ")} was measured with others holding at least a quarter of the machine: part of it is the sharing; each section says what else its figures show.` : "Others' load was low during every benchmark that recorded it."}
+`;
 }
 
 function notYetSection(b) {
