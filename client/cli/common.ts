@@ -21,6 +21,11 @@ import type { Io } from "./io.js";
 export const open = <T>(io: Io, space: SpaceId, options: OpenOptions, work: (local: LocalSpace) => Promise<T> | T) =>
   withSpace(io.home, space, options, work);
 
+/** A command's result on stdout: its human line, or with --json one JSON object (the same facts). */
+export function say(io: Io, json: boolean, human: string, data: object): void {
+  io.out(json ? JSON.stringify(data) : human);
+}
+
 /** `did:key:z6MkhaXg…Xz4e` → `z6MkhaXg…Xz4e`: enough to tell members apart on screen. */
 export const shortDid = (did: string) => (did.startsWith("did:key:") ? `${did.slice(8, 16)}…${did.slice(-4)}` : did);
 export const shortId = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);

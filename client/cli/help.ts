@@ -17,7 +17,10 @@ export function mainHelp(commands: readonly CommandSpec[]): string {
     "  commons post incident-42 \"cert expired at 09:14\"      (offline is fine: it is tentative until synced)",
     "  commons sync",
     "",
+    "  commons log incident-42 --follow                      (live until Ctrl-C; `commons watch` for what needs you)",
+    "",
     "State lives in ~/.commons (override with COMMONS_HOME). Exit codes: 0 ok, 1 failed, 2 bad usage, 3 offline.",
+    "Write commands and sync take --json. `commons --version` prints the version.",
     "Docs: docs/CLI.md",
   ].join("\n");
 }

@@ -6,33 +6,13 @@
  * SIGINT with exit 0. Every wait reads the process's stdout until the line appears.
  */
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import type { Ed25519Signer } from "../../core/identity/signer.js";
-import { cliNode, type CliNode, type LongRunning } from "../support/cli.js";
-import { removeDir, useEdge } from "../support/edge.js";
+import { describe, expect, it } from "vitest";
+import { useCliNodes, type LongRunning } from "../support/cli.js";
+import { useEdge } from "../support/edge.js";
 import { seedSpace } from "../support/seed-space.js";
 
 const edgeOf = useEdge();
-const nodes: CliNode[] = [];
-afterAll(() => {
-  for (const n of nodes) {
-    n.killAll();
-    removeDir(n.home);
-  }
-});
-
-/** A CLI node whose identity is `signer`. */
-async function nodeFor(label: string, signer: Ed25519Signer): Promise<CliNode> {
-  const node = cliNode(label);
-  nodes.push(node);
-  mkdirSync(node.home, { recursive: true });
-  const file = join(node.home, "identity.json");
-  writeFileSync(file, JSON.stringify({ did: signer.did, jwk: signer.exportPrivateJwk() }));
-  chmodSync(file, 0o600);
-  return node;
-}
+const nodeFor = useCliNodes();
 
 async function mcpAs(space: string, token: string): Promise<Client> {
   const client = new Client({ name: "live-test", version: "1.0.0" });
@@ -60,7 +40,7 @@ describe("commons log --follow and commons watch", () => {
   it("log --limit shows the newest; --follow streams a post from another node and an MCP call by name, then exits 0 on SIGINT", { timeout: 240_000 }, async () => {
     const seeded = await seedSpace(edgeOf(), "live-follow");
     const url = `${edgeOf().http}/s/${seeded.space}`;
-    const [andy, george] = await Promise.all([nodeFor("andy-follow", seeded.andy), nodeFor("george-follow", seeded.george)]);
+    const [andy, george] = [nodeFor("andy-follow", seeded.andy), nodeFor("george-follow", seeded.george)];
     await Promise.all([andy.ok(["join", url]), george.ok(["join", url])]);
     await andy.ok(["post", seeded.space, "old", "--repeat", "5"]);
     await andy.ok(["sync", seeded.space]);
@@ -94,7 +74,7 @@ describe("commons log --follow and commons watch", () => {
   it("watch: an approval to decide appears pending and is re-printed approved; the requester sees its blocked request resolve; a refused claim is blocked", { timeout: 240_000 }, async () => {
     const seeded = await seedSpace(edgeOf(), "live-watch");
     const url = `${edgeOf().http}/s/${seeded.space}`;
-    const [andy, george, michelle] = await Promise.all([nodeFor("andy-watch", seeded.andy), nodeFor("george-watch", seeded.george), nodeFor("michelle-watch", seeded.michelle)]);
+    const [andy, george, michelle] = [nodeFor("andy-watch", seeded.andy), nodeFor("george-watch", seeded.george), nodeFor("michelle-watch", seeded.michelle)];
     await Promise.all([andy.ok(["join", url]), george.ok(["join", url]), michelle.ok(["join", url])]);
     const andyWatch = andy.start(["watch", seeded.space]);
     const georgeWatch = george.start(["watch"]);

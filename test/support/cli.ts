@@ -4,9 +4,13 @@
  * daemon) expose their output lines so a test waits on a line, never on a timer.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "./edge.js";
+import { afterAll } from "vitest";
+import type { Ed25519Signer } from "../../core/identity/signer.js";
+import { removeDir, tempDir } from "./edge.js";
 
 export const commonsBin = fileURLToPath(new URL("../../bin/commons", import.meta.url));
 
@@ -101,5 +105,31 @@ export function cliNode(label: string, env: NodeJS.ProcessEnv = {}): CliNode {
         },
       };
     },
+  };
+}
+
+/**
+ * CLI nodes for one test file, made on demand; after the file, whatever they still run is
+ * killed and their homes removed. `signer` gives the node that identity (as if it had run
+ * `commons id` with that key).
+ */
+export function useCliNodes(): (label: string, signer?: Ed25519Signer) => CliNode {
+  const made: CliNode[] = [];
+  afterAll(() => {
+    for (const node of made) {
+      node.killAll();
+      removeDir(node.home);
+    }
+  });
+  return (label, signer) => {
+    const node = cliNode(label);
+    made.push(node);
+    if (signer !== undefined) {
+      mkdirSync(node.home, { recursive: true });
+      const file = join(node.home, "identity.json");
+      writeFileSync(file, JSON.stringify({ did: signer.did, jwk: signer.exportPrivateJwk() }));
+      chmodSync(file, 0o600);
+    }
+    return node;
   };
 }

@@ -13,8 +13,8 @@ import { buildSpaceMcpServer } from "../../../core/mcp/server.js";
 import { committedState } from "../../node/local-view.js";
 import { requireIdentity } from "../../node/identity.js";
 import { localToolHost } from "../../node/local-tool-host.js";
-import { open } from "../common.js";
-import { arity, did, space, str, usage, type CommandSpec, type Values } from "../spec.js";
+import { open, say } from "../common.js";
+import { arity, bool, did, space, str, usage, type CommandSpec, type Values } from "../spec.js";
 
 const tools = (values: Values) => (str(values, "tools") ?? "*").split(",").map((t) => t.trim()).filter(Boolean);
 
@@ -45,34 +45,35 @@ function budget(command: string, text: string | undefined): { calls?: number; un
 const epochOf = (io: Parameters<CommandSpec["run"]>[1], name: SpaceId) =>
   open(io, name, { lock: false }, (local) => committedState(local).epoch);
 
-const token: CommandSpec<{ space: SpaceId; tools: string[]; tier: Tier; ttl: number }> = {
+const token: CommandSpec<{ space: SpaceId; tools: string[]; tier: Tier; ttl: number; json: boolean }> = {
   name: "token",
   summary: "Print a capability token for this node's own identity (for its own MCP client)",
-  usage: ["token <space> [--tools a,b|*] [--tier 1-4] [--ttl 1h]"],
+  usage: ["token <space> [--tools a,b|*] [--tier 1-4] [--ttl 1h] [--json]"],
   details: "The token is self-issued (issuer = subject = this node) against the space's committed membership epoch: a membership change means minting a new one. Use it as `Authorization: Bearer <token>` on http://<edge>/s/<space>/mcp.",
   examples: ["commons token incident-42", "commons token incident-42 --tools post_message,query_channel --tier 1 --ttl 30m"],
-  options: { tools: { type: "string" }, tier: { type: "string" }, ttl: { type: "string" } },
+  options: { tools: { type: "string" }, tier: { type: "string" }, ttl: { type: "string" }, json: { type: "boolean" } },
   parse: (positionals, values) => (
     arity("token", positionals, 1, 1),
-    { space: space("token", positionals[0]), tools: tools(values), tier: tier("token", values), ttl: duration("token", str(values, "ttl"), 3600) }
+    { space: space("token", positionals[0]), tools: tools(values), tier: tier("token", values), ttl: duration("token", str(values, "ttl"), 3600), json: bool(values, "json") }
   ),
   async run(input, io) {
     const signer = await requireIdentity(io.home);
     const epoch = await epochOf(io, input.space);
-    io.out(await issueCapability(signer, { sub: signer.did as Did, space: input.space, tools: input.tools, tier: input.tier, epoch, ttlSeconds: input.ttl }));
+    const issued = await issueCapability(signer, { sub: signer.did as Did, space: input.space, tools: input.tools, tier: input.tier, epoch, ttlSeconds: input.ttl });
+    say(io, input.json, issued, { token: issued, space: input.space, subject: signer.did, tools: input.tools, tier: input.tier, epoch, ttlSeconds: input.ttl });
     return 0;
   },
 };
 
-type GrantInput = { space: SpaceId; to: Did; tools: string[]; tier: Tier; ttl: number; budget?: { calls?: number; units?: number } };
+type GrantInput = { space: SpaceId; to: Did; tools: string[]; tier: Tier; ttl: number; budget?: { calls?: number; units?: number }; json: boolean };
 
 const grant: CommandSpec<GrantInput> = {
   name: "grant",
   summary: "Delegate part of your authority to a member: records the grant, prints their token",
-  usage: ["grant <space> --to <did> [--tools a,b|*] [--tier 1-4] [--budget calls[:units]] [--expires 24h]"],
+  usage: ["grant <space> --to <did> [--tools a,b|*] [--tier 1-4] [--budget calls[:units]] [--expires 24h] [--json]"],
   details: "Writes an authority.granted envelope (tentative until committed: `commons sync`) and prints a token signed by your key for the grantee. Only owners and humans grant from their own authority. Spends against the budget are judged by the sequencer in commit order.",
   examples: ["commons grant incident-42 --to did:key:z6Mk… --tools post_message --tier 1 --budget 10 --expires 2h"],
-  options: { to: { type: "string" }, tools: { type: "string" }, tier: { type: "string" }, budget: { type: "string" }, expires: { type: "string" } },
+  options: { to: { type: "string" }, tools: { type: "string" }, tier: { type: "string" }, budget: { type: "string" }, expires: { type: "string" }, json: { type: "boolean" } },
   parse(positionals, values) {
     arity("grant", positionals, 1, 1);
     const to = str(values, "to");
@@ -80,7 +81,7 @@ const grant: CommandSpec<GrantInput> = {
     const limit = budget("grant", str(values, "budget"));
     return {
       space: space("grant", positionals[0]), to: did("grant", to, "grantee"), tools: tools(values), tier: tier("grant", values),
-      ttl: duration("grant", str(values, "expires"), 24 * 3600), ...(limit ? { budget: limit } : {}),
+      ttl: duration("grant", str(values, "expires"), 24 * 3600), json: bool(values, "json"), ...(limit ? { budget: limit } : {}),
     };
   },
   async run(input, io) {
@@ -92,14 +93,14 @@ const grant: CommandSpec<GrantInput> = {
       sub: input.to, space: input.space, tools: input.tools, tier: input.tier, epoch, jti, ttlSeconds: input.ttl, now,
       ...(input.budget ? { budget: input.budget } : {}),
     });
-    await open(io, input.space, {}, (local) =>
+    const recorded = await open(io, input.space, {}, (local) =>
       local.replica.append(signer, "authority.granted", {
         jti, subject: input.to, tools: input.tools, tier: input.tier, expiresAt: new Date((Math.floor(now / 1000) + input.ttl) * 1000).toISOString(),
         ...(input.budget ? { budget: input.budget } : {}),
       }),
     );
     io.err(`granted ${jti} to ${input.to} (tentative: \`commons sync ${input.space}\` records it at the sequencer)`);
-    io.out(issued);
+    say(io, input.json, issued, { token: issued, jti, to: input.to, id: recorded.id, status: { state: "tentative" } });
     return 0;
   },
 };

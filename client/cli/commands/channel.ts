@@ -12,7 +12,7 @@ import { cutAtCommitIndex, replay as replayAt, viewSnapshot } from "../../../cor
 import { requireIdentity } from "../../node/identity.js";
 import type { LocalSpace } from "../../node/local-space.js";
 import { localView } from "../../node/local-view.js";
-import { envelopeLine, open, resolveId, shortDid, statusText } from "../common.js";
+import { open, resolveId, say, shortDid, statusText } from "../common.js";
 import type { Io } from "../io.js";
 import { arity, bool, positiveInt, space, str, strs, unknownAction, usage, type CommandSpec } from "../spec.js";
 
@@ -34,15 +34,15 @@ function mention(local: LocalSpace, text: string): Did {
   return found[0]!.did;
 }
 
-interface PostInput { space: SpaceId; texts: string[]; stdin: boolean; mentions: string[]; thread?: string; repeat: number }
+interface PostInput { space: SpaceId; texts: string[]; stdin: boolean; mentions: string[]; thread?: string; repeat: number; json: boolean }
 
 const post: CommandSpec<PostInput> = {
   name: "post",
   summary: "Post a message to a space's channel (works offline; tentative until committed)",
-  usage: ["post <space> <text> [--mention <did|@name>]... [--thread <id>] [--repeat <n>]", "post <space> --stdin   (one message per input line)"],
-  details: "--repeat n posts the text n times, numbered (bulk writes for tests and demos).",
+  usage: ["post <space> <text> [--mention <did|@name>]... [--thread <id>] [--repeat <n>] [--json]", "post <space> --stdin   (one message per input line)"],
+  details: "--repeat n posts the text n times, numbered (bulk writes for tests and demos). --json: {id, count, status} (the last message's id and status).",
   examples: ["commons post incident-42 \"cert expired at 09:14\" --mention @andy", "seq 1 500 | commons post incident-42 --stdin"],
-  options: { mention: { type: "string", multiple: true }, thread: { type: "string" }, repeat: { type: "string" }, stdin: { type: "boolean" } },
+  options: { mention: { type: "string", multiple: true }, thread: { type: "string" }, repeat: { type: "string" }, stdin: { type: "boolean" }, json: { type: "boolean" } },
   parse(positionals, values) {
     const stdin = bool(values, "stdin");
     arity("post", positionals, stdin ? 1 : 2, stdin ? 1 : 2);
@@ -50,7 +50,7 @@ const post: CommandSpec<PostInput> = {
     if (text !== undefined && text.length === 0) throw usage("post", "The message is empty.");
     const repeat = positiveInt("post", "--repeat", str(values, "repeat"), 100_000) ?? 1;
     const thread = str(values, "thread");
-    return { space: space("post", positionals[0]), texts: text === undefined ? [] : [text], stdin, mentions: strs(values, "mention"), repeat, ...(thread ? { thread } : {}) };
+    return { space: space("post", positionals[0]), texts: text === undefined ? [] : [text], stdin, mentions: strs(values, "mention"), repeat, json: bool(values, "json"), ...(thread ? { thread } : {}) };
   },
   async run(input, io) {
     const texts = input.stdin ? (await io.readStdin()).split("\n").filter((line) => line.trim().length > 0) : input.texts;
@@ -68,8 +68,8 @@ const post: CommandSpec<PostInput> = {
           n++;
         }
       }
-      const status = statusText(local.replica.status(last!));
-      io.out(n === 1 ? `posted ${last} [${status}]` : `posted ${n} messages, last ${last} [${status}]`);
+      const status = local.replica.status(last!);
+      say(io, input.json, n === 1 ? `posted ${last} [${statusText(status)}]` : `posted ${n} messages, last ${last} [${statusText(status)}]`, { id: last, count: n, status });
       io.err(`${local.tentative()} tentative in ${local.space}: \`commons sync ${local.space}\` sends them to the sequencer.`);
       return 0;
     });
@@ -138,13 +138,13 @@ const replay: CommandSpec<{ space: SpaceId; at: ReturnType<typeof parseAt>; json
   },
 };
 
-const doc: CommandSpec<{ space: SpaceId; action: "cat" | "append"; text?: string; name: string; repeat: number }> = {
+const doc: CommandSpec<{ space: SpaceId; action: "cat" | "append"; text?: string; name: string; repeat: number; json: boolean }> = {
   name: "doc",
   summary: "Read or edit the space's shared Yjs document (a Y.Text, \"notes\" by default), offline or not",
   usage: ["doc <space> cat [--name <text>]", "doc <space> append <text> [--name <text>] [--repeat <n>]"],
   details: "Edits are stored locally at once and merge with everyone's on `commons sync` (Yjs: no conflicts).",
   examples: ["commons doc incident-42 append \"root cause: expired cert\"", "commons doc incident-42 cat"],
-  options: { name: { type: "string" }, repeat: { type: "string" } },
+  options: { name: { type: "string" }, repeat: { type: "string" }, json: { type: "boolean" } },
   actions: ["cat", "append"],
   parse(positionals, values) {
     const action = positionals[1];
@@ -153,15 +153,15 @@ const doc: CommandSpec<{ space: SpaceId; action: "cat" | "append"; text?: string
     arity("doc", positionals, action === "cat" ? 2 : 3, action === "cat" ? 2 : 3);
     const name = str(values, "name") ?? "notes";
     if (name.length === 0 || name.length > 200) throw usage("doc", "--name takes 1–200 characters.");
-    return { space: space("doc", positionals[0]), action, name, repeat: positiveInt("doc", "--repeat", str(values, "repeat"), 100_000) ?? 1, ...(positionals[2] === undefined ? {} : { text: positionals[2] }) };
+    return { space: space("doc", positionals[0]), action, name, json: bool(values, "json"), repeat: positiveInt("doc", "--repeat", str(values, "repeat"), 100_000) ?? 1, ...(positionals[2] === undefined ? {} : { text: positionals[2] }) };
   },
   async run(input, io) {
     return open(io, input.space, { lock: input.action === "append" }, (local) => {
       const text = local.ydoc().getText(input.name);
-      if (input.action === "cat") io.out(text.toString());
+      if (input.action === "cat") say(io, input.json, text.toString(), { name: input.name, text: text.toString() });
       else {
         for (let i = 1; i <= input.repeat; i++) text.insert(text.length, input.repeat > 1 ? `${input.text}${i}\n` : input.text!);
-        io.out(`appended to ${input.name}: now ${text.length} characters (stored locally; \`commons sync\` shares it)`);
+        say(io, input.json, `appended to ${input.name}: now ${text.length} characters (stored locally; \`commons sync\` shares it)`, { name: input.name, length: text.length });
       }
       return 0;
     });

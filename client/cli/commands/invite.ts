@@ -15,7 +15,7 @@ import { INVITE_MAX_USES } from "../../../core/log/types/invite.js";
 import { encodeInviteUrl } from "../../../core/space/invite.js";
 import type { Invite } from "../../../core/views/state.js";
 import { requireIdentity } from "../../node/identity.js";
-import { open, resolveId, shortDid, shortId } from "../common.js";
+import { open, resolveId, say, shortId, whoIn } from "../common.js";
 import type { Io } from "../io.js";
 import { committedOf, publish, publishedCode, requireOwner, verdictText } from "../publish.js";
 import { arity, bool, positiveInt, space, str, unknownAction, usage, type CommandSpec, type Values } from "../spec.js";
@@ -64,7 +64,7 @@ export function inviteState(invite: Invite, now: number): "revoked" | "expired" 
 type InviteInput =
   | { space: SpaceId; action: "create"; role: Role; domains: string[]; ttl: number; uses: number; name?: string; json: boolean }
   | { space: SpaceId; action: "ls"; json: boolean }
-  | { space: SpaceId; action: "revoke"; invite: string; reason?: string };
+  | { space: SpaceId; action: "revoke"; invite: string; reason?: string; json: boolean };
 
 const invite: CommandSpec<InviteInput> = {
   name: "invite",
@@ -97,7 +97,7 @@ const invite: CommandSpec<InviteInput> = {
     if (action === "revoke") {
       arity("invite", positionals, 3, 3);
       const reason = str(values, "reason");
-      return { space: name, action, invite: positionals[2]!, ...(reason === undefined ? {} : { reason }) };
+      return { space: name, action, invite: positionals[2]!, json: bool(values, "json"), ...(reason === undefined ? {} : { reason }) };
     }
     if (action !== undefined) throw unknownAction("invite", action, ["ls", "revoke"], " (or give --role to create an invite)");
     const label = str(values, "name");
@@ -148,9 +148,10 @@ function list(name: SpaceId, json: boolean, io: Io): Promise<number> {
     const rows = [...committedOf(local).invites.values()].map((i) => ({ ...i, state: inviteState(i, now), left: Math.max(0, i.uses - i.used) }));
     const pending = local.replica.query({ type: ["invite.created"], limit: 1000 }).envelopes.filter((e) => e.status.state === "tentative").length;
     if (json) io.out(JSON.stringify(rows));
+    const who = whoIn(local);
     for (const r of json ? [] : rows) {
       const what = r.state === "open" ? `open, ${r.left} of ${r.uses} left` : r.state;
-      io.out(`${shortId(r.id)}  ${r.role.padEnd(8)} ${(r.domains.join(",") || "-").padEnd(16)} ${(r.name ?? "").padEnd(12)} until ${r.expiresAt}  by ${shortDid(r.createdBy)}  ${what}`);
+      io.out(`${shortId(r.id)}  ${r.role.padEnd(8)} ${(r.domains.join(",") || "-").padEnd(16)} ${(r.name ?? "").padEnd(12)} until ${r.expiresAt}  by ${who(r.createdBy)}  ${what}`);
     }
     if (!json && rows.length === 0) io.out(`no committed invites in ${name}: make one with \`commons invite ${name} --role human\``);
     if (pending > 0) io.err(`${pending} invite(s) not committed yet: \`commons sync ${name}\` sends them to the sequencer.`);
@@ -165,7 +166,7 @@ async function revoke(input: Extract<InviteInput, { action: "revoke" }>, io: Io)
     const id = resolveId(`commons invite ${input.space} ls`, input.invite, committedOf(local).invites.keys(), "invite");
     const published = await publish(io, local, signer, [{ type: "invite.revoked", body: { invite: id, ...(input.reason === undefined ? {} : { reason: input.reason }) } }]);
     const status = published.statuses[0]!;
-    io.out(`revoked invite ${shortId(id)} [${verdictText(status)}]`);
+    say(io, input.json, `revoked invite ${shortId(id)} [${verdictText(status)}]`, { revoked: id, id: published.ids[0], status });
     return publishedCode(io, local, published);
   });
 }

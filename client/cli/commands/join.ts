@@ -22,7 +22,7 @@ import { hasSpace, spaceFile } from "../../node/home.js";
 import { requireIdentity } from "../../node/identity.js";
 import { forgetJoins, pendingJoins, postEnvelope, rememberJoin, savedTip, type PostResult, type Sent } from "../../node/join.js";
 import { fetchState, parseSpaceUrl } from "../../node/remote.js";
-import { open, shortId } from "../common.js";
+import { open, say, shortId } from "../common.js";
 import type { Io } from "../io.js";
 import { committedOf } from "../publish.js";
 import { syncWithReceipts } from "./node.js";
@@ -51,7 +51,7 @@ const refusedAtCommit = (reason: string | undefined) =>
 /** The newer of two chain tips (a copy's and the saved joins'). */
 const newer = (a: WriterState["last"], b: WriterState["last"]) => (a === null ? b : b === null ? a : a.seq >= b.seq ? a : b);
 
-export async function joinByInvite(input: InviteJoin, io: Io): Promise<number> {
+export async function joinByInvite(input: InviteJoin & { json?: boolean }, io: Io): Promise<number> {
   const { invite } = input;
   const space = invite.space;
   const target = parseSpaceUrl(`${invite.edge}/s/${space}`);
@@ -120,7 +120,8 @@ export async function joinByInvite(input: InviteJoin, io: Io): Promise<number> {
   }
   forgetJoins(io.home, space);
   const { role, domains, name } = outcome.member;
-  io.out(`joined ${space} as ${role}${domains.length ? ` in ${domains.join(",")}` : ""}${name ? ` (${name})` : ""}: ${signer.did}`);
+  say(io, input.json === true, `joined ${space} as ${role}${domains.length ? ` in ${domains.join(",")}` : ""}${name ? ` (${name})` : ""}: ${signer.did}`,
+    { joined: space, did: signer.did, role, domains, ...(name ? { name } : {}), join: joinId });
   return 0;
 }
 

@@ -37,8 +37,18 @@ export async function syncWithReceipts(io: Io, local: LocalSpace, wsUrl: string)
   }
 }
 
-function report(io: Io, local: LocalSpace, result: SyncReport): void {
-  io.out(`synced ${local.space}: received ${result.received}, pushed ${result.pushed}; ${local.tentative()} tentative; committed up to #${local.replica.commits.frontier}`);
+/** What a sync did, as `sync --json` prints it (and `create`/`join --json` carry it). */
+function synced(local: LocalSpace, result: SyncReport) {
+  return {
+    space: local.space, received: result.received, pushed: result.pushed, tentative: local.tentative(), frontier: local.replica.commits.frontier,
+    rejected: result.rejected.map((r) => ({ id: r.id ?? null, code: r.code, message: r.message ?? null })),
+  };
+}
+
+function report(io: Io, local: LocalSpace, result: SyncReport, json = false, extra: object | null = null): void {
+  const s = synced(local, result);
+  if (json) io.out(JSON.stringify(extra === null ? s : { ...extra, sync: s }));
+  else io.out(`synced ${local.space}: received ${s.received}, pushed ${s.pushed}; ${s.tentative} tentative; committed up to #${s.frontier}`);
   for (const r of result.rejected) io.err(`  the remote refused ${r.id ?? "an envelope"}: ${r.code} ${r.message ?? ""}`);
 }
 
@@ -58,29 +68,30 @@ const id: CommandSpec<{ json: boolean }> = {
   },
 };
 
-type JoinInput = ({ by: "url" } & ReturnType<typeof parseSpaceUrl>) | ({ by: "invite" } & InviteJoin);
+type JoinInput = (({ by: "url" } & ReturnType<typeof parseSpaceUrl>) | ({ by: "invite" } & InviteJoin)) & { json: boolean };
 
 const join: CommandSpec<JoinInput> = {
   name: "join",
   summary: "Join a space with an invite URL, or copy a space you can read (its signed log and Yjs document)",
-  usage: ["join <invite-url> [--name <name>]", "join <space-url>"],
+  usage: ["join <invite-url> [--name <name>] [--json]", "join <space-url> [--json]"],
   details:
     "With an invite URL (<edge>/s/<space>#invite=…, from `commons invite`): signs member.joined with the invite's key as proof, posts it to the edge, " +
     "whose sequencer makes you a member (no owner needs to be online), then makes the local copy. Quote the URL in the shell. --name: the name you are shown by (default: the invite's). " +
     "With a space URL: downloads every envelope (verified) and the document into $COMMONS_HOME/spaces/<space>.db, for a space you can already read. " +
     "Afterwards the copy works offline; `commons sync` brings it up to date.",
   examples: ["commons join 'http://127.0.0.1:8787/s/incident-42#invite=eyJpbnZpdGUiOi…'", "commons join http://127.0.0.1:8787/s/incident-42"],
-  options: { name: { type: "string" } },
+  options: { name: { type: "string" }, json: { type: "boolean" } },
   parse: (positionals, values) => {
     arity("join", positionals, 1, 1);
     const name = str(values, "name");
+    const json = bool(values, "json");
     if (!positionals[0]!.includes("#")) {
       if (name !== undefined) throw usage("join", "--name goes with an invite URL: your name comes from the invite or from an owner otherwise.");
-      return { by: "url", ...url("join", positionals[0]) };
+      return { by: "url", json, ...url("join", positionals[0]) };
     }
     if (name !== undefined && (name.length === 0 || name.length > 200)) throw usage("join", "--name takes 1–200 characters.");
     try {
-      return { by: "invite", invite: decodeInviteUrl(positionals[0]!), ...(name === undefined ? {} : { name }) };
+      return { by: "invite", json, invite: decodeInviteUrl(positionals[0]!), ...(name === undefined ? {} : { name }) };
     } catch (error) {
       throw usage("join", (error as Error).message);
     }
@@ -96,7 +107,7 @@ const join: CommandSpec<JoinInput> = {
       return await open(io, target.space, { create: true }, async (local) => {
         local.setMeta("edge", target.http);
         local.setMeta("created_at", new Date().toISOString());
-        report(io, local, await syncWithReceipts(io, local, target.ws));
+        report(io, local, await syncWithReceipts(io, local, target.ws), input.json, input.json ? { joined: target.space, did: signer.did, member: isMember(local, signer.did) } : null);
         if (!isMember(local, signer.did)) io.err(`note: you (${signer.did}) are not a member yet: ask an owner for an invite (\`commons invite ${target.space} --role human\`), then \`commons join <invite-url>\`.`);
         return 0;
       });
@@ -113,18 +124,18 @@ function isMember(local: LocalSpace, did: string): boolean {
     envelope.type === "space.created" ? envelope.body.owners.includes(did as never) : envelope.type === "member.added" && envelope.body.member === did);
 }
 
-const create: CommandSpec<ReturnType<typeof parseSpaceUrl> & { title?: string }> = {
+const create: CommandSpec<ReturnType<typeof parseSpaceUrl> & { title?: string; json: boolean }> = {
   name: "create",
   summary: "Create a new space at an edge, with you as its owner and the edge as its sequencer",
-  usage: ["create <space-url> [--title <title>]"],
+  usage: ["create <space-url> [--title <title>] [--json]"],
   details: "Writes the genesis envelope (space.created {owners: [you], sequencer: the edge's key from /s/<space>/log/state}) and pushes it with POST /s/<space>/log (the space is private, and you are its member only once the genesis commits), then syncs with a token for your key. Refused if the space already exists there: join it instead.",
   examples: ["commons create http://127.0.0.1:8787/s/incident-42 --title \"Checkout outage\""],
-  options: { title: { type: "string" } },
+  options: { title: { type: "string" }, json: { type: "boolean" } },
   parse: (positionals, values) => {
     arity("create", positionals, 1, 1);
     const title = str(values, "title");
     if (title !== undefined && (title.length === 0 || title.length > 200)) throw usage("create", "--title takes 1–200 characters.");
-    return { ...url("create", positionals[0]), ...(title === undefined ? {} : { title }) };
+    return { ...url("create", positionals[0]), json: bool(values, "json"), ...(title === undefined ? {} : { title }) };
   },
   async run(target, io) {
     if (hasSpace(io.home, target.space)) throw new CommonsError("already-joined", `"${target.space}" is already here: run \`commons sync ${target.space}\`.`);
@@ -138,8 +149,9 @@ const create: CommandSpec<ReturnType<typeof parseSpaceUrl> & { title?: string }>
       const genesis = await local.replica.append(signer, "space.created", { owners: [signer.did], sequencer: remote.sequencer!, ...(target.title ? { title: target.title } : {}) });
       const [refused] = (await pushOverHttp(local.replica, target.http)).refused;
       if (refused !== undefined) throw new CommonsError("create-refused", `${target.http} refused the genesis: ${refused.code} ${refused.message ?? ""}`);
-      io.out(`created ${target.space} (${genesis.id}); owner ${signer.did}; sequencer ${remote.sequencer}`);
-      report(io, local, await syncWithReceipts(io, local, target.ws));
+      const made = { created: target.space, genesis: genesis.id, owner: signer.did, sequencer: remote.sequencer };
+      if (!target.json) io.out(`created ${target.space} (${genesis.id}); owner ${signer.did}; sequencer ${remote.sequencer}`);
+      report(io, local, await syncWithReceipts(io, local, target.ws), target.json, made);
       return 0;
     });
   },
@@ -176,13 +188,13 @@ const spaces: CommandSpec<{ json: boolean; offline: boolean }> = {
   },
 };
 
-const sync: CommandSpec<{ space?: SpaceId; edge?: ReturnType<typeof parseSpaceUrl> }> = {
+const sync: CommandSpec<{ space?: SpaceId; edge?: ReturnType<typeof parseSpaceUrl>; json: boolean }> = {
   name: "sync",
   summary: "Sync local copies with their edge once: pull what is new, push what you wrote offline",
-  usage: ["sync [<space>] [--edge <space-url>]"],
-  details: "Without a space, syncs every local copy. --edge points the copy at another URL (the edge moved) and remembers it. Shows a progress bar on a terminal. Exit code 3 when an edge cannot be reached (local work is kept).",
+  usage: ["sync [<space>] [--edge <space-url>] [--json]"],
+  details: "Without a space, syncs every local copy. --edge points the copy at another URL (the edge moved) and remembers it. Shows a progress bar on a terminal. Exit code 3 when an edge cannot be reached (local work is kept). --json: one {space, received, pushed, tentative, frontier, rejected} object per space ({space, offline} for one that could not be reached).",
   examples: ["commons sync incident-42", "commons sync", "commons sync incident-42 --edge http://127.0.0.1:8788/s/incident-42"],
-  options: { edge: { type: "string" } },
+  options: { edge: { type: "string" }, json: { type: "boolean" } },
   parse: (positionals, values) => {
     arity("sync", positionals, 0, 1);
     const name = positionals[0] === undefined ? undefined : space("sync", positionals[0]);
@@ -190,7 +202,7 @@ const sync: CommandSpec<{ space?: SpaceId; edge?: ReturnType<typeof parseSpaceUr
     const edge = edgeText === undefined ? undefined : url("sync", edgeText);
     if (edge && name && edge.space !== name) throw usage("sync", `--edge names space "${edge.space}", not "${name}".`);
     if (edge && !name) throw usage("sync", "--edge needs the space too: commons sync <space> --edge <space-url>.");
-    return { ...(name ? { space: name } : {}), ...(edge ? { edge } : {}) };
+    return { json: bool(values, "json"), ...(name ? { space: name } : {}), ...(edge ? { edge } : {}) };
   },
   async run(input, io) {
     const names = input.space ? [input.space] : listSpaces(io.home);
@@ -202,11 +214,12 @@ const sync: CommandSpec<{ space?: SpaceId; edge?: ReturnType<typeof parseSpaceUr
           if (input.edge) local.setMeta("edge", input.edge.http);
           const edge = local.meta("edge");
           if (edge === undefined) throw new CommonsError("no-edge", `"${name}" has no edge: give one with \`commons sync ${name} --edge <space-url>\`.`);
-          report(io, local, await syncWithReceipts(io, local, parseSpaceUrl(`${edge}/s/${name}`).ws));
+          report(io, local, await syncWithReceipts(io, local, parseSpaceUrl(`${edge}/s/${name}`).ws), input.json);
         });
       } catch (error) {
         if (!(error instanceof CommonsError) || (error.code !== "offline" && error.code !== "sync-closed")) throw error;
         io.err(`${name}: ${error.message}`);
+        if (input.json) io.out(JSON.stringify({ space: name, offline: error.message }));
         code = 3;
       }
     }

@@ -17,7 +17,7 @@ import { parsePolicyFile, type PolicyBody } from "../../../core/policy/file.js";
 import { decideTier, HUMAN_ONLY_TOOLS, READ_TOOLS, TOOLS } from "../../../core/policy/tiers.js";
 import type { SpaceState } from "../../../core/views/state.js";
 import { requireIdentity } from "../../node/identity.js";
-import { open, shortDid, shortId } from "../common.js";
+import { open, say, shortDid, shortId } from "../common.js";
 import type { Io } from "../io.js";
 import { committedOf, publish, publishedCode, requireOwner, verdictText } from "../publish.js";
 import { arity, bool, space, str, unknownAction, usage, type CommandSpec } from "../spec.js";
@@ -63,13 +63,13 @@ function describe(policy: PolicyBody): string[] {
 
 type PolicyInput =
   | { space: SpaceId; action: "show"; json: boolean }
-  | { space: SpaceId; action: "set"; file: string }
+  | { space: SpaceId; action: "set"; file: string; json: boolean }
   | { space: SpaceId; action: "test"; tool: string; as: string; args: Record<string, unknown>; json: boolean };
 
 const policy: CommandSpec<PolicyInput> = {
   name: "policy",
   summary: "Show, set or test the space's policy: which tier (run, pattern, ask, refuse) each tool call gets",
-  usage: ["policy <space> [show] [--json]", "policy <space> set <file.json>", "policy <space> test <tool> --as <did|@name> [--args <json>] [--json]"],
+  usage: ["policy <space> [show] [--json]", "policy <space> set <file.json> [--json]", "policy <space> test <tool> --as <did|@name> [--args <json>] [--json]"],
   details:
     "Read from this copy's committed state (`commons sync` first for the latest). show: per tool, its own policy.set, else the default policy, " +
     "else the built-in rule, and `*`. set (owners): a JSON file with one policy or an array, e.g. {\"tool\":\"write_artifact\",\"tier\":2,\"patterns\":[\"kind=draft\"]}; " +
@@ -89,7 +89,7 @@ const policy: CommandSpec<PolicyInput> = {
     if (action === "set") {
       if (positionals[2] === undefined) throw usage("policy", "Missing the policy file: commons policy <space> set <file.json>.");
       arity("policy", positionals, 3, 3);
-      return { space: name, action, file: positionals[2] };
+      return { space: name, action, file: positionals[2], json: bool(values, "json") };
     }
     if (action === "test") {
       if (positionals[2] === undefined) throw usage("policy", `Missing the tool to test: one of ${TOOLS.join(", ")}.`);
@@ -105,7 +105,7 @@ const policy: CommandSpec<PolicyInput> = {
   },
   run(input, io) {
     if (input.action === "show") return show(input.space, input.json, io);
-    if (input.action === "set") return set(input.space, input.file, io);
+    if (input.action === "set") return set(input.space, input.file, input.json, io);
     return test(input, io);
   },
 };
@@ -147,7 +147,7 @@ function show(name: SpaceId, json: boolean, io: Io): Promise<number> {
   });
 }
 
-async function set(name: SpaceId, file: string, io: Io): Promise<number> {
+async function set(name: SpaceId, file: string, json: boolean, io: Io): Promise<number> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -159,7 +159,7 @@ async function set(name: SpaceId, file: string, io: Io): Promise<number> {
   return open(io, name, {}, async (local) => {
     requireOwner(local, signer.did, "set policy");
     const published = await publish(io, local, signer, policies.map((body) => ({ type: "policy.set" as const, body })));
-    policies.forEach((body, i) => io.out(`policy ${body.tool}: tier ${body.tier} ${published.ids[i]} [${verdictText(published.statuses[i]!)}]`));
+    policies.forEach((body, i) => say(io, json, `policy ${body.tool}: tier ${body.tier} ${published.ids[i]} [${verdictText(published.statuses[i]!)}]`, { tool: body.tool, tier: body.tier, id: published.ids[i], status: published.statuses[i] }));
     return publishedCode(io, local, published);
   });
 }

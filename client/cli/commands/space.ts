@@ -7,18 +7,18 @@
 import type { SpaceId } from "../../../core/ids.js";
 import type { Visibility } from "../../../core/log/types/index.js";
 import { requireIdentity } from "../../node/identity.js";
-import { open, shortDid } from "../common.js";
+import { open, say, shortDid } from "../common.js";
 import { committedOf, publish, publishedCode, requireOwner, verdictText } from "../publish.js";
 import { arity, bool, space, unknownAction, usage, type CommandSpec } from "../spec.js";
 
 const VISIBILITIES: readonly Visibility[] = ["private", "public-read"];
 
-type SpaceInput = { space: SpaceId; action: "show"; json: boolean } | { space: SpaceId; action: "visibility"; visibility: Visibility };
+type SpaceInput = { space: SpaceId; action: "show"; json: boolean } | { space: SpaceId; action: "visibility"; visibility: Visibility; json: boolean };
 
 const spaceCommand: CommandSpec<SpaceInput> = {
   name: "space",
   summary: "Show a space's settings, or (owners) set who may read it: private or public-read",
-  usage: ["space <space> [show] [--json]", "space <space> visibility private|public-read"],
+  usage: ["space <space> [show] [--json]", "space <space> visibility private|public-read [--json]"],
   details: "private (the default): only members read. public-read: anyone may read the log and the document; only members write. The change takes effect once the sequencer commits it.",
   examples: ["commons space incident-42", "commons space incident-42 visibility public-read"],
   options: { json: { type: "boolean" } },
@@ -31,7 +31,7 @@ const spaceCommand: CommandSpec<SpaceInput> = {
     arity("space", positionals, 3, 3);
     const visibility = positionals[2] as Visibility;
     if (!VISIBILITIES.includes(visibility)) throw usage("space", `Visibility is private or public-read, not "${positionals[2]}".`);
-    return { space: name, action, visibility };
+    return { space: name, action, visibility, json: bool(values, "json") };
   },
   async run(input, io) {
     if (input.action === "show") {
@@ -48,7 +48,7 @@ const spaceCommand: CommandSpec<SpaceInput> = {
     return open(io, input.space, {}, async (local) => {
       requireOwner(local, signer.did, "change the space's visibility");
       const published = await publish(io, local, signer, [{ type: "space.configured", body: { visibility: input.visibility } }]);
-      io.out(`${input.space} visibility ${input.visibility} [${verdictText(published.statuses[0]!)}]`);
+      say(io, input.json, `${input.space} visibility ${input.visibility} [${verdictText(published.statuses[0]!)}]`, { space: input.space, visibility: input.visibility, id: published.ids[0], status: published.statuses[0] });
       return publishedCode(io, local, published);
     });
   },
