@@ -8,6 +8,8 @@
  *   agent_spaces (space, edge, cursor, …)   the spaces it joined: its position in each one's
  *                                           log, and its rules there (durable-objects/agent-spaces.ts)
  *   agent_acted (space, envelope, decision) every envelope it decided on, written before it acts
+ *   agent_watches, agent_deferrals,         what its alarm waits for, deferrals seen, handoff
+ *   agent_triggers, agent_queue             triggers, asks held back (durable-objects/agent-spaces.ts)
  *   agent_meta (key, value)                 schema_version
  *
  * Migrations run in order inside one transaction and record the version they reached, so
@@ -30,6 +32,17 @@ const MIGRATIONS: readonly (readonly string[])[] = [
   [
     `CREATE TABLE IF NOT EXISTS agent_spaces (space TEXT PRIMARY KEY, edge TEXT NOT NULL, cursor INTEGER NOT NULL, domains TEXT NOT NULL, keywords TEXT NOT NULL, handoffs TEXT NOT NULL, joined_ms INTEGER NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS agent_acted (space TEXT NOT NULL, envelope TEXT NOT NULL, decision TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (space, envelope))`,
+  ],
+  // Issue 12 items 3–5: per-space options (brain, timeouts), what the agent waits for (unclaimed
+  // items, unanswered requests: its alarm), deferrals it has seen, handoff triggers armed on a
+  // work item, and asks it holds back while the approver is not active.
+  [
+    `ALTER TABLE agent_spaces ADD COLUMN options TEXT NOT NULL DEFAULT '{}'`,
+    `CREATE TABLE IF NOT EXISTS agent_watches (space TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, due_ms INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (space, kind, target))`,
+    `CREATE INDEX IF NOT EXISTS agent_watches_due ON agent_watches (due_ms)`,
+    `CREATE TABLE IF NOT EXISTS agent_deferrals (space TEXT NOT NULL, item TEXT NOT NULL, from_did TEXT NOT NULL, to_did TEXT NOT NULL, PRIMARY KEY (space, item, from_did, to_did))`,
+    `CREATE TABLE IF NOT EXISTS agent_triggers (space TEXT NOT NULL, item TEXT NOT NULL, source TEXT NOT NULL, then_text TEXT NOT NULL, PRIMARY KEY (space, item, source))`,
+    `CREATE TABLE IF NOT EXISTS agent_queue (space TEXT NOT NULL, id TEXT NOT NULL, tool TEXT NOT NULL, args TEXT NOT NULL, summary TEXT NOT NULL, queued_ms INTEGER NOT NULL, PRIMARY KEY (space, id))`,
   ],
 ];
 

@@ -2,7 +2,8 @@
  * The agent's membership routes (issue 12 item 2), beside its A2A bindings and, like them,
  * for verified callers only (a capability token the caller signs for the agent's did):
  *
- *   POST   /agents/:name/spaces            {invite, keywords?, handoffs?}  join a space by invite
+ *   POST   /agents/:name/spaces            {invite, keywords?, handoffs?, options?}  join a space by invite
+ *                                           (options: brain, unclaimedAfterMs, gapAfterMs, presenceCheckMs)
  *   GET    /agents/:name/spaces            the spaces it is in: cursor, domains, rules
  *   GET    /agents/:name/spaces/:space     one of them, with the decisions it acted on
  *   DELETE /agents/:name/spaces/:space     stop watching it (an owner of that space only)
@@ -16,13 +17,21 @@ import { z } from "zod";
 import { authenticateCaller, requireMethod } from "../core/a2a/caller.js";
 import { CommonsError, isCommonsError } from "../core/errors.js";
 import type { Ed25519Signer } from "../core/identity/signer.js";
-import type { AgentSpaces } from "./agent-spaces.js";
+import type { AgentSpaces, SpaceOptions } from "./agent-spaces.js";
 
 const word = z.string().min(1).max(64);
+/** Timeouts from 100 ms (tests) to a day. */
+const ms = z.number().int().min(100).max(86_400_000);
 const joinBody = z.strictObject({
   invite: z.string().min(1).max(4096),
   keywords: z.array(word).max(32).optional(),
   handoffs: z.array(z.strictObject({ from: word, to: word })).max(16).optional(),
+  options: z.strictObject({
+    brain: z.enum(["rules", "llm"]).optional(),
+    unclaimedAfterMs: ms.optional(),
+    gapAfterMs: ms.optional(),
+    presenceCheckMs: ms.optional(),
+  }).optional(),
 });
 
 export function spacesRoutes(app: Hono, signer: Ed25519Signer, spaces: () => AgentSpaces): void {
@@ -44,7 +53,10 @@ export function spacesRoutes(app: Hono, signer: Ed25519Signer, spaces: () => Age
     const parsed = joinBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) throw new CommonsError("invalid-request", `body: ${parsed.error.issues[0]?.path.join(".") || "body"} ${parsed.error.issues[0]?.message}: send {"invite": "<invite url>"}`, { status: 400 });
     const data = parsed.data;
-    return Response.json(await spaces().join({ invite: data.invite, ...(data.keywords ? { keywords: data.keywords } : {}), ...(data.handoffs ? { handoffs: data.handoffs } : {}) }), { status: 201 });
+    return Response.json(await spaces().join({
+      invite: data.invite, ...(data.keywords ? { keywords: data.keywords } : {}), ...(data.handoffs ? { handoffs: data.handoffs } : {}),
+      ...(data.options ? { options: data.options as SpaceOptions } : {}),
+    }), { status: 201 });
   }));
   app.get("/agents/:name/spaces", (c) => answer(async () => {
     await guard(c.req.raw, "ListSpaces");

@@ -22,10 +22,16 @@
 import { CommonsError } from "../core/errors.js";
 import type { Did } from "../core/identity/did.js";
 import type { Ed25519Signer } from "../core/identity/signer.js";
-import { decide, type Decision, type HandoffRule, type RulesConfig, type Seen, type ViewItem } from "../core/a2a/rules-brain.js";
-import { SpaceClient, type LogEntry, type ToolAnswer } from "../core/a2a/space-client.js";
+import { decide, type Decision, type HandoffRule, type RulesConfig, type Seen, type SpaceContext, type ViewItem } from "../core/a2a/rules-brain.js";
+import { SpaceClient, type LogEntry } from "../core/a2a/space-client.js";
+import { isEnvelopeId, type EnvelopeId } from "../core/log/ids.js";
+import type { LlmSpaceBrain } from "../core/a2a/llm-brain.js";
+import { delegateOnClaim } from "../core/a2a/delegate.js";
+import { agentFetch } from "./agent-delegation.js";
 import { createJoinEnvelope, decodeInviteUrl } from "../core/space/invite.js";
 import type { SqlStorage } from "../core/storage/sql.js";
+import { carryOut, type ActContext, type Trace } from "./agent-spaces-acts.js";
+import { addWatch, nextDue, onDue, takeDue } from "./agent-spaces-alarm.js";
 
 export interface SpaceRow {
   space: string;
@@ -34,13 +40,26 @@ export interface SpaceRow {
   domains: string[];
   keywords: string[];
   handoffs: HandoffRule[];
+  options: SpaceOptions;
   joinedAt: string;
+}
+
+/** How the agent works in one space (set at join; `commons agent add` flags). */
+export interface SpaceOptions {
+  brain?: "rules" | "llm";
+  /** Under-claiming: an item in its domains left open this long is claimed by the best fit or escalated (default 120 s). */
+  unclaimedAfterMs?: number;
+  /** Gap detection: a request in its domains unanswered this long is volunteered for (default 300 s). */
+  gapAfterMs?: number;
+  /** While asks are held back, how often the approver's presence is read again (default 30 s). */
+  presenceCheckMs?: number;
 }
 
 export interface JoinInput {
   invite: string;
   keywords?: string[];
   handoffs?: HandoffRule[];
+  options?: SpaceOptions;
 }
 
 interface Deps {
@@ -50,6 +69,10 @@ interface Deps {
   env: Env;
   /** Called after a join or leave with every space's domains: the card's skills follow them. */
   domainsChanged(domains: string[]): void;
+  /** Sets the object's alarm (its watches: agent-spaces-alarm.ts). */
+  setAlarm(at: number): void;
+  /** The LLM brain, when the edge has a model configured (COMMONS_LLM_URL): it thinks in spaces joined with `brain: "llm"`. */
+  llm?: LlmSpaceBrain;
 }
 
 export class AgentSpaces {
@@ -61,16 +84,22 @@ export class AgentSpaces {
   constructor(private readonly deps: Deps) {}
 
   list(): SpaceRow[] {
-    return this.deps.sql.exec<{ space: string; edge: string; cursor: number; domains: string; keywords: string; handoffs: string; joined_ms: number }>(
+    return this.deps.sql.exec<{ space: string; edge: string; cursor: number; domains: string; keywords: string; handoffs: string; options: string; joined_ms: number }>(
       `SELECT * FROM agent_spaces ORDER BY space`,
     ).map((r) => ({
       space: r.space, edge: r.edge, cursor: Number(r.cursor), domains: JSON.parse(r.domains), keywords: JSON.parse(r.keywords),
-      handoffs: JSON.parse(r.handoffs), joinedAt: new Date(Number(r.joined_ms)).toISOString(),
+      handoffs: JSON.parse(r.handoffs), options: JSON.parse(r.options) as SpaceOptions, joinedAt: new Date(Number(r.joined_ms)).toISOString(),
     }));
   }
 
   private row(space: string): SpaceRow | undefined {
     return this.list().find((r) => r.space === space);
+  }
+
+  /** The agent's client of a space it is in (a delegated subtask is recorded there: core/a2a/delegate.ts), or undefined. */
+  tools(space: string): SpaceClient | undefined {
+    const row = this.row(space);
+    return row === undefined ? undefined : this.client(space, row.edge);
   }
 
   private client(space: string, edge: string): SpaceClient {
@@ -82,6 +111,9 @@ export class AgentSpaces {
   /** Joins with an invite for role agent, subscribes, and reads the space from its start. */
   async join(input: JoinInput): Promise<SpaceRow> {
     const invite = decodeInviteUrl(input.invite);
+    if (input.options?.brain === "llm" && this.deps.llm === undefined) {
+      throw new CommonsError("llm-not-configured", "this edge has no model for the LLM brain: set COMMONS_LLM_URL (and COMMONS_LLM_MODEL, COMMONS_LLM_KEY) as the Worker's variables or secrets, or join with brain rules", { status: 409 });
+    }
     if (this.row(invite.space) !== undefined) throw new CommonsError("already-joined", `this agent is already a member of ${invite.space}`, { status: 409 });
     const client = this.client(invite.space, invite.edge);
     if (!(await client.state()).exists) {
@@ -99,8 +131,9 @@ export class AgentSpaces {
     if (me?.role !== "agent") throw new CommonsError("not-an-agent", `the invite made this agent a ${me?.role ?? "non-member"}; an agent joins with role agent`, { status: 409 });
     await client.subscribe(this.deps.name);
     this.deps.sql.exec(
-      `INSERT INTO agent_spaces (space, edge, cursor, domains, keywords, handoffs, joined_ms) VALUES (?, ?, 0, ?, ?, ?, ?)`,
-      invite.space, invite.edge, JSON.stringify(me.domains), JSON.stringify(input.keywords ?? []), JSON.stringify(input.handoffs ?? []), Date.now(),
+      `INSERT INTO agent_spaces (space, edge, cursor, domains, keywords, handoffs, options, joined_ms) VALUES (?, ?, 0, ?, ?, ?, ?, ?)`,
+      invite.space, invite.edge, JSON.stringify(me.domains), JSON.stringify(input.keywords ?? []), JSON.stringify(input.handoffs ?? []),
+      JSON.stringify(input.options ?? {}), Date.now(),
     );
     this.deps.domainsChanged([...new Set(this.list().flatMap((r) => r.domains))]);
     void this.notify(invite.space);
@@ -121,6 +154,7 @@ export class AgentSpaces {
     // A space that no longer lets the agent in has dropped it anyway: forget it regardless.
     await this.client(space, row.edge).subscribe(this.deps.name, "DELETE").catch((error: unknown) => console.error(`unsubscribe ${space}:`, error));
     this.deps.sql.exec(`DELETE FROM agent_spaces WHERE space = ?`, space);
+    for (const table of ["agent_watches", "agent_deferrals", "agent_triggers", "agent_queue"]) this.deps.sql.exec(`DELETE FROM ${table} WHERE space = ?`, space);
     this.deps.domainsChanged([...new Set(this.list().flatMap((r) => r.domains))]);
     return true;
   }
@@ -179,56 +213,78 @@ export class AgentSpaces {
     const body = entry.envelope.body;
     const seen: Seen = { id: entry.id, type: entry.envelope.type, actor: (typeof body.actor === "string" ? body.actor : entry.envelope.author) as Did, body };
     const config: RulesConfig = { domains: row.domains, keywords: row.keywords, handoffs: row.handoffs };
-    if (decide(config, self, seen, work).action === "ignore") return false;
+    const commit = entry.status.state === "committed" ? entry.status.index : null;
+    const once = (decision: Record<string, unknown>) => {
+      if (this.deps.sql.exec(`SELECT 1 FROM agent_acted WHERE space = ? AND envelope = ?`, row.space, entry.id).length > 0) return false;
+      this.deps.sql.exec(`INSERT INTO agent_acted (space, envelope, decision, at_ms) VALUES (?, ?, ?, ?)`, row.space, entry.id, JSON.stringify(decision), Date.now());
+      return true;
+    };
+    // Its own claim committed on an item whose description delegates a subtask: hand it over (core/a2a/delegate.ts).
+    const cut = { envelope: entry.id, type: seen.type, actor: seen.actor, commit, cursor: entry.arrival };
+    if (await delegateOnClaim({ signer: this.deps.signer, space: row.space, seen, work, tools: client, cut, once, fetchImpl: agentFetch(this.deps.env, () => this.list().map((r) => r.edge)) })) return true;
+    // A space joined with the LLM brain: the rules' triggers pick what the model is asked about; it acts itself.
+    if (row.options.brain === "llm" && this.deps.llm !== undefined) {
+      return this.deps.llm.consider({ space: row.space, domains: row.domains, seen, arrival: entry.arrival, commit, triggered: decide(config, self, seen, work), work, tools: client, once });
+    }
+    // Deferrals by others are remembered as they commit (the circle a second deferral closes).
+    if (seen.type === "trace.recorded" && body.kind === "agent.deferred") {
+      const data = (body.data ?? {}) as { agent?: string; to?: string };
+      if (typeof body.ref === "string" && data.agent && data.to) {
+        this.deps.sql.exec(`INSERT OR IGNORE INTO agent_deferrals (space, item, from_did, to_did) VALUES (?, ?, ?, ?)`, row.space, body.ref, data.agent, data.to);
+      }
+      return false;
+    }
+    if (decide(config, self, seen, work, this.context(row.space, [])).action === "ignore") return false;
     const [done] = this.deps.sql.exec(`SELECT 1 FROM agent_acted WHERE space = ? AND envelope = ?`, row.space, entry.id);
     if (done !== undefined) return false;
     // The conflict check reads the view as it is now, not as the page found it.
-    const decision = decide(config, self, seen, await client.work());
+    const view = await client.view();
+    const decision = decide(config, self, seen, new Map(view.work.map((w) => [w.id, w])), this.context(row.space, view.members));
     this.deps.sql.exec(`INSERT INTO agent_acted (space, envelope, decision, at_ms) VALUES (?, ?, ?, ?)`, row.space, entry.id, JSON.stringify(decision), Date.now());
-    const saw = { envelope: entry.id, type: seen.type, actor: seen.actor, commit: entry.status.state === "committed" ? entry.status.index : null };
+    // The cut it decided at (core/a2a/trace.ts): this envelope, its commit, the cursor it had read to, the trigger.
+    const saw = { envelope: entry.id, type: seen.type, actor: seen.actor, commit, cursor: entry.arrival, ...("trigger" in decision ? { trigger: decision.trigger } : {}) };
     const trace = (kind: string, summary: string, data: Record<string, unknown>) =>
       client.call("record_trace", { kind, summary, ref: entry.id, data: { saw, ...data } });
-    if (decision.action === "ignore") return false;
-    if (decision.action === "skip") {
-      await trace("agent.skipped", `skipped (${decision.trigger}): ${decision.reason}`, { trigger: decision.trigger, chose: "skip", reason: decision.reason, ...(decision.item ? { item: decision.item } : {}) });
-      return true;
-    }
-    if (decision.action === "reply") {
-      const reply = await client.call("post_message", { content: `I saw this (I am ${this.deps.name}; I take work in ${row.domains.join(", ") || "no domain"}): post a work item and I will pick it up.`, threadRef: entry.id });
-      await trace("agent.replied", `replied (${decision.trigger}): ${decision.reason}`, { trigger: decision.trigger, chose: "reply", reply: reply.structured.id ?? null });
-      return true;
-    }
-    return this.claim(client, decision, trace);
+    return carryOut(this.actContext(client, row, trace, { id: entry.id, body }), decision);
   }
 
-  /** Announce, execute, report — or stand down when another claim committed first. */
-  private async claim(client: SpaceClient, decision: Extract<Decision, { action: "claim" }>, trace: (kind: string, summary: string, data: Record<string, unknown>) => Promise<ToolAnswer>): Promise<boolean> {
-    const { item } = decision;
-    const chose = { trigger: decision.trigger, item: item.id, reason: decision.reason };
-    const claim = await client.call("claim_work_item", { item: item.id, note: `${decision.trigger}: ${decision.reason}` });
-    const verdict = claim.structured.commit;
-    if (!claim.ok || claim.structured.status !== "success") {
-      await trace("agent.claim-refused", `could not claim "${item.title}": ${claim.text.slice(0, 500)}`, { ...chose, chose: "claim", outcome: String(claim.structured.status ?? "error") });
-      return true;
+  /** What the rules brain reads besides the work: agent members and owners (from the view), deferrals and armed handoffs (its own tables). */
+  private context(space: string, members: ReadonlyArray<{ did: Did; role: string; domains: string[] }>): SpaceContext {
+    const sql = this.deps.sql;
+    return {
+      agents: members.filter((m) => m.role === "agent").map((m) => ({ did: m.did, domains: m.domains })),
+      owners: members.filter((m) => m.role === "owner").map((m) => m.did),
+      deferred: (item, a, b) => sql.exec(`SELECT 1 FROM agent_deferrals WHERE space = ? AND item = ? AND ((from_did = ? AND to_did = ?) OR (from_did = ? AND to_did = ?))`, space, item, a, b, b, a).length > 0,
+      armed: (item) => sql.exec<{ then_text: string }>(`SELECT then_text FROM agent_triggers WHERE space = ? AND item = ?`, space, item).map((r) => r.then_text),
+    };
+  }
+
+  private actContext(client: SpaceClient, row: SpaceRow, trace: Trace, seen: ActContext["seen"]): ActContext {
+    return {
+      client, row, name: this.deps.name, self: this.deps.signer.did, sql: this.deps.sql, trace, seen, now: () => Date.now(),
+      watch: (kind, target, due, data) => {
+        addWatch(this.deps.sql, row.space, kind, target, due, data);
+        this.deps.setAlarm(nextDue(this.deps.sql)!);
+      },
+    };
+  }
+
+  /** The agent's alarm: acts on every watch that is due (agent-spaces-alarm.ts), then sets the next one. */
+  async alarm(): Promise<void> {
+    for (const watch of takeDue(this.deps.sql, Date.now())) {
+      const row = this.row(watch.space);
+      if (row === undefined) continue;
+      const client = this.client(row.space, row.edge);
+      await client.refresh();
+      // A trace names an envelope: the watched one, or (held-back asks) the item the decision is about.
+      const trace: Trace = (kind, summary, data) => {
+        const ref = isEnvelopeId(watch.target) ? watch.target : typeof data.item === "string" ? data.item : undefined;
+        return client.call("record_trace", { kind, summary, ...(ref ? { ref } : {}), data: { saw: { watch: watch.kind, target: watch.target, due: watch.due }, ...data } });
+      };
+      await onDue(this.actContext(client, row, trace, { id: watch.target as EnvelopeId, body: {} }), watch)
+        .catch((error: unknown) => console.error(`agent ${this.deps.name} in ${row.space}, ${watch.kind} ${watch.target}:`, error));
     }
-    if (verdict?.state === "committed" && verdict.verdict === "rejected") {
-      const reason = verdict.reason ?? "rejected";
-      await client.call("post_message", {
-        content: `Standing down on "${item.title}": my claim lost (${reason}).`, threadRef: item.id,
-        toolCalls: [{ tool: "claim_work_item", params: { item: item.id }, result: "rejected" }],
-      });
-      await trace("agent.stood-down", `lost the claim on "${item.title}": ${reason}`, { ...chose, chose: "claim", claim: claim.structured.id ?? null, outcome: "lost", why: reason });
-      return true;
-    }
-    const note = await client.call("update_work_item", { item: item.id, note: `${this.deps.name} is on it (${decision.reason})` });
-    await client.call("post_message", {
-      content: `Claimed "${item.title}" (${decision.trigger}: ${decision.reason}) and started on it.`, threadRef: item.id,
-      toolCalls: [
-        { tool: "claim_work_item", params: { item: item.id }, result: "success" },
-        { tool: "update_work_item", params: { item: item.id }, result: note.ok ? "success" : "rejected" },
-      ],
-    });
-    await trace("agent.claimed", `claimed "${item.title}" (${decision.trigger}): ${decision.reason}`, { ...chose, chose: "claim", claim: claim.structured.id ?? null, outcome: "won" });
-    return true;
+    const next = nextDue(this.deps.sql);
+    if (next !== null) this.deps.setAlarm(next);
   }
 }

@@ -18,12 +18,16 @@ import { DurableObject } from "cloudflare:workers";
 import type { Hono } from "hono";
 import type { Brain } from "../core/a2a/brain.js";
 import type { AgentProfile } from "../core/a2a/card.js";
+import { ChatClient, llmConfigFrom } from "../core/a2a/chat-client.js";
+import { delegateeBrain, delegateFunction } from "../core/a2a/delegate.js";
 import { echoBrain } from "../core/a2a/echo-brain.js";
+import { llmBrain, LlmSpaceBrain } from "../core/a2a/llm-brain.js";
 import { BrainExecutor } from "../core/a2a/executor.js";
 import { parseAgentName, type AgentName } from "../core/a2a/name.js";
 import { SqlTaskStore } from "../core/a2a/task-store.js";
 import type { Ed25519Signer } from "../core/identity/signer.js";
 import { loadOrCreateAgentSigner, migrateAgent, readProfile, writeProfile } from "./agent-schema.js";
+import { agentFetch } from "./agent-delegation.js";
 import { agentApp } from "./agent-http.js";
 import { AgentSpaces, type JoinInput, type SpaceRow } from "./agent-spaces.js";
 import { spacesRoutes } from "./agent-spaces-http.js";
@@ -34,7 +38,15 @@ const DOMAIN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 export class AgentDO extends DurableObject<Env> {
   private readonly sql = new DurableObjectSql(this.ctx.storage);
-  private readonly brain: Brain = echoBrain;
+  /** The model, when the edge has one (COMMONS_LLM_URL): the LLM brain thinks with it. */
+  private readonly chat = ((config) => (config ? new ChatClient(config) : undefined))(llmConfigFrom(this.env));
+  /** A2A turns: the LLM brain once the agent thinks with it in some space, else the echo brain. */
+  private readonly brain: Brain = delegateeBrain({
+    skill: echoBrain.skill,
+    think: (turn, signal) => (this.chat !== undefined && this.spaces.list().some((r) => r.options.brain === "llm")
+      ? llmBrain(this.chat, () => this.profile())
+      : echoBrain).think(turn, signal),
+  }, (space) => this.spaces.tools(space), () => this.name);
   private name!: AgentName;
   private signer!: Ed25519Signer;
   private app!: Hono;
@@ -60,6 +72,8 @@ export class AgentDO extends DurableObject<Env> {
       this.spaces = new AgentSpaces({
         name: this.name, sql: this.sql, signer: this.signer, env: this.env,
         domainsChanged: (domains) => void this.configure({ domains }),
+        setAlarm: (at) => void this.ctx.storage.setAlarm(at),
+        ...(this.chat ? { llm: new LlmSpaceBrain(this.chat, this.sql, { did: this.signer.did, name: this.name }, [delegateFunction(this.signer, agentFetch(this.env, () => this.spaces.list().map((r) => r.edge)))]) } : {}),
       });
     });
   }
@@ -80,6 +94,11 @@ export class AgentDO extends DurableObject<Env> {
    */
   notify(space: string, _frontier: number): void {
     this.ctx.waitUntil(this.spaces.notify(space));
+  }
+
+  /** Its watches come due (under-claiming, gap detection, held-back asks: agent-spaces-alarm.ts). */
+  override async alarm(): Promise<void> {
+    await this.spaces.alarm();
   }
 
   /** RPC: joins a space by invite (what `POST /agents/:name/spaces` does). */

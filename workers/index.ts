@@ -13,6 +13,7 @@
  */
 import { Hono } from "hono";
 import { CommonsError, isCommonsError } from "../core/errors.js";
+import { agentLocation } from "../core/a2a/location.js";
 import { parseAgentName } from "../core/a2a/name.js";
 import { parseSpaceId, type SpaceId } from "../core/ids.js";
 import { appShell } from "./space-page.js";
@@ -76,8 +77,12 @@ app.get("/s/:space/view", (c) => toSpace(c));
 app.on(["GET", "POST", "DELETE"], "/s/:space/mcp", (c) => toSpace(c));
 
 // An agent's object answers every path beneath its name with its own router (durable-objects/agent-http.ts).
-const toAgent = (c: { env: Env; req: { raw: Request; param(key: "name"): string } }) =>
-  c.env.AGENTS.get(c.env.AGENTS.idFromName(parseAgentName(c.req.param("name")))).fetch(c.req.raw);
+// Made near its creator: a locationHint from --near or the request's origin (used only when the object is created).
+const toAgent = (c: { env: Env; req: { raw: Request; param(key: "name"): string } }) => {
+  const id = c.env.AGENTS.idFromName(parseAgentName(c.req.param("name")));
+  const locationHint = agentLocation(c.req.raw);
+  return c.env.AGENTS.get(id, locationHint === undefined ? undefined : { locationHint }).fetch(c.req.raw);
+};
 app.all("/agents/:name", (c) => toAgent(c));
 app.all("/agents/:name/*", (c) => toAgent(c));
 

@@ -4,6 +4,7 @@
  */
 import { CommonsError } from "../../core/errors.js";
 import { a2aCommands } from "./commands/a2a.js";
+import { agentCommands } from "./commands/agent.js";
 import { authorityCommands } from "./commands/authority.js";
 import { bundleCommands } from "./commands/bundle.js";
 import { channelCommands } from "./commands/channel.js";
@@ -18,7 +19,7 @@ import { workCommands } from "./commands/work.js";
 import { didYouMean, parseWith, type CommandSpec, type ParsedCommand } from "./spec.js";
 
 export const COMMANDS: readonly CommandSpec[] = [
-  ...nodeCommands, ...channelCommands, ...logCommands, ...watchCommands, ...workCommands, ...inviteCommands, ...spaceCommands, ...policyCommands, ...netCommands, ...bundleCommands, ...authorityCommands, ...a2aCommands,
+  ...nodeCommands, ...channelCommands, ...logCommands, ...watchCommands, ...workCommands, ...inviteCommands, ...spaceCommands, ...policyCommands, ...netCommands, ...bundleCommands, ...authorityCommands, ...a2aCommands, ...agentCommands,
 ];
 
 export type Parsed = ParsedCommand | { help: true; spec: null } | { version: true };

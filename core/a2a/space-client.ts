@@ -1,6 +1,6 @@
 /**
  * An agent's side of a space's HTTP API, with its own key: the door's state, a join, the
- * log from a cursor, the view's work items, and the MCP tools (`tools/call`, stateless
+ * log from a cursor, the view (work, members, policies), presence, a thread, and the MCP tools (`tools/call`, stateless
  * Streamable HTTP). It takes a `fetch`, so the AgentDO calls its space's object directly on
  * the same edge (a stub's fetch) and anything else could call over the network.
  *
@@ -71,6 +71,21 @@ export class SpaceClient {
   async work(): Promise<Map<string, ViewItem>> {
     const view = await this.json<{ work: ViewItem[] }>(await this.fetch(this.url("/view?sections=work"), { headers: await this.auth() }), "view");
     return new Map(view.work.map((w) => [w.id, w]));
+  }
+
+  /** The read model's members, work and policies (what the anti-patterns and the policy's forecast read). */
+  async view(): Promise<{ members: Array<{ did: Did; role: string; domains: string[] }>; work: ViewItem[]; policies: Array<Record<string, unknown> & { tool: string }> }> {
+    return this.json(await this.fetch(this.url("/view?sections=members,work,policies"), { headers: await this.auth() }), "view");
+  }
+
+  /** Verified presence: who is here, in which mode. */
+  async presence(): Promise<{ participants: Array<{ id: string; mode: "active" | "monitoring" | "away" }> }> {
+    return this.json(await this.fetch(this.url("/presence"), { headers: await this.auth() }), "presence");
+  }
+
+  /** The committed messages of a thread (its root and replies), for gap detection. */
+  async thread(root: EnvelopeId): Promise<LogEntry[]> {
+    return (await this.json<{ envelopes: LogEntry[] }>(await this.fetch(this.url(`/log?thread=${root}&type=channel.message&limit=50`), { headers: await this.auth() }), "log")).envelopes;
   }
 
   /** A member as the view shows it (role and domains), or undefined. */

@@ -1,0 +1,112 @@
+/**
+ * What the agent looks at again later, by its Durable Object alarm (issue 12 items 3–5):
+ *
+ *   agent_watches (space, kind, target, due_ms, data)
+ *
+ *   unclaimed  an item in its domains left open (released): at `due`, if still open and
+ *              unclaimed, the best fit among the space's agents (core/a2a/selection.ts) claims
+ *              it; any other agent looks once more, and if it is still open then, escalates
+ *              it to the owners (under-claiming);
+ *   gap        a request in its domains about no item (a message mentioning no one): at
+ *              `due`, if no one has answered in its thread, the agent volunteers — creates the
+ *              item in its domain and claims it (gap detection);
+ *   presence   asks held back while the approver was monitoring or away (agent_queue): at
+ *              `due`, if the approver is active, they are sent (their attention); else later.
+ *
+ * A watch is deleted before it is acted on, so an alarm retried after a crash never acts on
+ * it twice; the alarm is set to the earliest due watch after every change.
+ */
+import type { ViewItem } from "../core/a2a/rules-brain.js";
+import { approverMode } from "../core/a2a/modes.js";
+import { bestFit } from "../core/a2a/selection.js";
+import type { Did } from "../core/identity/did.js";
+import type { EnvelopeId } from "../core/log/ids.js";
+import type { SqlStorage } from "../core/storage/sql.js";
+import { claim, DEFAULTS, escalate, type ActContext } from "./agent-spaces-acts.js";
+
+interface Watch {
+  space: string;
+  kind: string;
+  target: string;
+  due: number;
+  data: Record<string, unknown>;
+}
+
+export function addWatch(sql: SqlStorage, space: string, kind: string, target: string, due: number, data: Record<string, unknown>): void {
+  sql.exec(
+    `INSERT INTO agent_watches (space, kind, target, due_ms, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (space, kind, target) DO UPDATE SET due_ms = min(due_ms, excluded.due_ms)`,
+    space, kind, target, due, JSON.stringify(data),
+  );
+}
+
+/** The earliest due watch, or null: what the alarm is set to. */
+export function nextDue(sql: SqlStorage): number | null {
+  const [row] = sql.exec<{ due: number | null }>(`SELECT min(due_ms) AS due FROM agent_watches`);
+  return row?.due === null || row?.due === undefined ? null : Number(row.due);
+}
+
+/** Takes the watches due at `now` (deleting them first: never acted on twice). */
+export function takeDue(sql: SqlStorage, now: number): Watch[] {
+  const rows = sql.exec<{ space: string; kind: string; target: string; due_ms: number; data: string }>(
+    `SELECT space, kind, target, due_ms, data FROM agent_watches WHERE due_ms <= ? ORDER BY due_ms LIMIT 50`, now,
+  ).map((r) => ({ space: r.space, kind: r.kind, target: r.target, due: Number(r.due_ms), data: JSON.parse(r.data) as Record<string, unknown> }));
+  for (const w of rows) sql.exec(`DELETE FROM agent_watches WHERE space = ? AND kind = ? AND target = ?`, w.space, w.kind, w.target);
+  return rows;
+}
+
+/** Acts on one due watch in its space. */
+export async function onDue(ctx: ActContext, watch: Watch): Promise<void> {
+  const { client, row, self } = ctx;
+  if (watch.kind === "presence") return sendQueued(ctx);
+  if (watch.kind === "gap") {
+    const replies = (await client.thread(watch.target as EnvelopeId)).filter((e) => e.id !== watch.target && e.status.state !== "tentative");
+    if (replies.length > 0) return; // Someone answered: no gap.
+    const after = (row.options.gapAfterMs ?? DEFAULTS.gapAfterMs) / 1000;
+    const title = String(watch.data.content ?? "a request").slice(0, 120) || "a request";
+    const created = await client.call("create_work_item", { title, ...(row.domains[0] ? { domain: row.domains[0] } : {}), description: `Volunteered by ${ctx.name}: unanswered for ${after} s (request ${watch.target})` });
+    const id = created.structured.id;
+    if (!created.ok || id === undefined) {
+      await ctx.trace("agent.claim-refused", `could not volunteer for ${watch.target}: ${created.text.slice(0, 300)}`, { trigger: "gap", chose: "volunteer" });
+      return;
+    }
+    const item: ViewItem = { id, title, domains: row.domains.slice(0, 1), status: "open" };
+    await client.call("post_message", { content: `Nobody has answered this for ${after} s and it is in my domain: I'm taking it as "${title}".`, threadRef: watch.target as EnvelopeId });
+    await claim({ ...ctx, seen: { id: watch.target as EnvelopeId, body: {} } }, { action: "claim", trigger: "gap", item, reason: `unanswered for ${after} s, in my domain` });
+    return;
+  }
+  // unclaimed
+  const view = await client.view();
+  const item = view.work.find((w) => w.id === watch.target);
+  if (item === undefined || item.status !== "open" || item.claimant !== undefined) return;
+  const agents = view.members.filter((m) => m.role === "agent").map((m) => ({ did: m.did, domains: m.domains }));
+  const after = (row.options.unclaimedAfterMs ?? DEFAULTS.unclaimedAfterMs) / 1000;
+  if (bestFit(item.domains, agents) === self) {
+    await claim(ctx, { action: "claim", trigger: "unclaimed", item, reason: `open and unclaimed for ${after} s; I fit it best` });
+    return;
+  }
+  if (Number(watch.data.round ?? 1) < 2) return ctx.watch("unclaimed", item.id, ctx.now() + after * 1000, { round: 2 });
+  const owners = view.members.filter((m) => m.role === "owner").map((m) => m.did as Did);
+  await escalate(ctx, item, owners, `"${item.title}" has sat unclaimed for ${2 * after} s though it is in our domains`, "unclaimed");
+}
+
+/** Sends the asks held back for approvers who are active now; looks again later for the rest. */
+async function sendQueued(ctx: ActContext): Promise<void> {
+  const rows = ctx.sql.exec<{ id: string; args: string }>(`SELECT id, args FROM agent_queue WHERE space = ? ORDER BY queued_ms`, ctx.row.space);
+  if (rows.length === 0) return;
+  const view = await ctx.client.view();
+  const roles = new Map(view.members.map((m) => [m.did, m.role]));
+  const participants = (await ctx.client.presence()).participants;
+  let waiting = 0;
+  for (const r of rows) {
+    const { decision, approver } = JSON.parse(r.args) as { decision: Parameters<typeof claim>[1]; approver: string };
+    if (approverMode(participants, approver, (did) => roles.get(did)) !== "active") {
+      waiting++;
+      continue;
+    }
+    ctx.sql.exec(`DELETE FROM agent_queue WHERE space = ? AND id = ?`, ctx.row.space, r.id);
+    const item = view.work.find((w) => w.id === decision.item.id);
+    if (item === undefined || item.status !== "open" || item.claimant !== undefined) continue; // Taken meanwhile: nothing to ask.
+    await claim(ctx, { ...decision, item }, true);
+  }
+  if (waiting > 0) ctx.watch("presence", "queue", ctx.now() + (ctx.row.options.presenceCheckMs ?? DEFAULTS.presenceCheckMs), {});
+}
