@@ -16,6 +16,7 @@ import { acceptedEnvelopes, expireDue, onCommitted, type Once } from "../core/mc
 import { sqlOnce } from "../core/mcp/once.js";
 import { buildSpaceMcpServer } from "../core/mcp/server.js";
 import { LockTable, type Caller, type ToolHost } from "../core/mcp/tool-host.js";
+import type { SegmentHistory } from "../core/log/segment-history.js";
 import type { HostWriter, LogRoom } from "../core/space/log-room.js";
 import type { YjsRoom } from "../core/space/yjs-room.js";
 import type { SqlStorage } from "../core/storage/sql.js";
@@ -29,6 +30,8 @@ export interface SpaceMcpDeps {
   signer: Signer;
   yjs: () => YjsRoom;
   log: () => LogRoom;
+  /** The replica's sealed history, so read tools load what they reach (durable-objects/space-history.ts). */
+  history?: () => Pick<SegmentHistory, "read">;
   /** Hosts and origins allowed to call the endpoint (DNS-rebinding protection). */
   allowedHosts: readonly string[];
   setAlarm(at: number): void;
@@ -103,6 +106,7 @@ export class SpaceMcp {
       presence: () => deps.yjs().presence(),
       now: () => Date.now(),
       locks: this.locks,
+      ...(deps.history === undefined ? {} : { readSealed: (work, options) => deps.history!().read(work, options) }),
     };
   }
 }

@@ -151,6 +151,7 @@ export class SpaceDO extends Server<Env> {
       signer,
       yjs: () => this.yjs,
       log: () => this.log,
+      history: () => this.history,
       allowedHosts: (this.env.COMMONS_ALLOWED_HOSTS ?? "127.0.0.1,localhost,[::1]").split(",").map((h) => h.trim()),
       setAlarm: (at) => void this.ctx.storage.setAlarm(at),
     });

@@ -40,6 +40,11 @@ export interface ToolHost {
   presence(): PresenceSummary;
   now(): number;
   locks: LockTable;
+  /**
+   * Runs a synchronous replica read that may reach sealed history, loading its segments
+   * first (core/log/segment-history.ts `read`); absent where nothing is sealed (a node's copy).
+   */
+  readSealed?: <T>(work: (limit: number | undefined) => T, options: { limit: number }) => Promise<T>;
 }
 
 /** Tool-level locks for resource contention, with lease expiry (held in the host's memory). */

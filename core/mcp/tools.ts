@@ -238,14 +238,16 @@ export const TOOLS = [
     }),
     summarize: () => "read the channel",
     run: async (a, caller, host) => {
-      const page = host.replica.query({
+      const query = (limit: number | undefined) => host.replica.query({
         ...(a.since !== undefined ? { since: a.since } : {}),
         ...(a.type ? { type: a.type } : {}),
         ...(a.thread ? { thread: a.thread as EnvelopeId } : {}),
         ...(a.author ? { author: a.author as Did } : {}),
         ...(a.attention ? { attention: caller.did } : {}),
-        limit: a.limit ?? 50,
+        limit: limit ?? a.limit ?? 50,
       });
+      // An old cursor may reach sealed history (an agent far behind): load it, never fail on it.
+      const page = host.readSealed ? await host.readSealed(query, { limit: a.limit ?? 50 }) : query(undefined);
       const items = page.envelopes.map((e) => ({ id: e.id, type: e.envelope.type, author: e.envelope.author, body: e.envelope.body, status: e.status }));
       return { text: JSON.stringify(items), structured: { items, nextCursor: page.nextCursor, hasMore: page.hasMore } };
     },

@@ -2,12 +2,12 @@
  * Sealed history in R2, inside workerd with the real HISTORY bucket (miniflare's local R2)
  * and the SpaceDO's own SQLite: a space seals its settled history into hash-chained
  * segments, SQLite keeps no text for the sealed range, and after an eviction (nothing in
- * memory) replay at a commit inside a segment, `GET /log` and a fresh peer's catch-up read it
- * back from R2, every envelope identical and verifying. Attacks on the bucket — a tampered,
+ * memory) the MCP read tool `query_channel`, replay at a commit inside a segment, `GET /log`
+ * and a fresh peer's catch-up read it back from R2, every envelope identical and verifying. Attacks on the bucket — a tampered,
  * substituted or missing segment — are refused with their codes, nothing stored changes, live
  * posts keep committing, and restoring the object heals the reads.
  */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import * as decoding from "lib0/decoding";
 import { describe, expect, it } from "vitest";
@@ -109,6 +109,20 @@ async function httpLog(space: string, token: string): Promise<{ envelopes: WireE
   }
 }
 
+/** The MCP tool `query_channel` at the edge (a stateless tools/call): its items. */
+async function queryChannel(space: string, token: string, args: Record<string, unknown>): Promise<{ items: Array<{ id: string; body: unknown }>; nextCursor: number }> {
+  const res = await exports.default.fetch(`http://127.0.0.1/s/${space}/mcp`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "query_channel", arguments: args } }),
+  });
+  const text = await res.text();
+  const json = text.startsWith("{") ? text : (text.split("\n").find((line) => line.startsWith("data:"))?.slice(5) ?? text);
+  const message = JSON.parse(json) as { result?: { isError?: boolean; structuredContent?: { items: Array<{ id: string; body: unknown }>; nextCursor: number } } };
+  if (message.result?.isError === true || message.result?.structuredContent?.items === undefined) throw new Error(`query_channel answered ${text.slice(0, 300)}`);
+  return message.result.structuredContent;
+}
+
 /** What SQLite holds for the log, from the object's own storage. */
 const stored = (space: string) =>
   runInDurableObject(stubFor(space), (_instance, state) => {
@@ -136,9 +150,21 @@ describe("sealed history segments in R2", () => {
     const objects = await env.HISTORY.list({ prefix: `spaces/${s.space}/segments/` });
     expect(objects.objects.map((o) => o.key)).toEqual(segments.map((row) => row.key));
 
-    // Nothing in memory: the next reads come from R2.
+    // Nothing in memory: the next reads come from R2. First an agent's read tool, far behind.
     await evictDurableObject(stubFor(s.space));
     const token = await s.token();
+    // A page reaching more segments than the cache holds comes back shorter, with the cursor to go on from.
+    const tool: Array<{ id: string; body: unknown }> = [];
+    for (let since = 0; tool.length < 120; ) {
+      const page = await queryChannel(s.space, token, { since, limit: 120 });
+      expect(page.items.length).toBeGreaterThan(0);
+      tool.push(...page.items);
+      since = page.nextCursor;
+    }
+    expect(tool.map((item) => item.id)).toEqual(s.before.slice(0, tool.length).map((e) => e.id));
+    expect(tool.map((item) => item.body)).toEqual(s.before.slice(0, tool.length).map((e) => e.body));
+    await evictDurableObject(stubFor(s.space));
+    await call(`/s/${s.space}/log/state`); // wakes the object (it starts on a request)
     const replays = await runInDurableObject(stubFor(s.space), async (instance: SpaceDO) => {
       const out = new Map<number, unknown>();
       for (const index of s.replays.keys()) out.set(index, await instance.history.read(() => sequencerOf(instance).committedAtIndex(index)));
