@@ -364,8 +364,11 @@ ${FINDINGS(results)}${engineFindings.length ? `${engineFindings.join("\n")}\n` :
  * cores is partly the sharing, and the page says so next to the targets.
  */
 function loadLine(b, f) {
-  const read = Object.entries(b).map(([name, x]) => [name, x.machine ?? x.machineRun]).filter(([, m]) => m && Number.isFinite(m.othersCores));
-  const unread = Object.entries(b).filter(([, x]) => !x.notYet && !x.error && !(x.machine ?? x.machineRun)).map(([name]) => `\`${name}\``);
+  // log-ingest reads it per cell: the busiest cell stands for the benchmark.
+  const cellsLoad = (x) => x.cells?.filter((c) => c.machine).reduce((m, c) => (m === undefined || c.machine.othersCores > m.othersCores ? c.machine : m), undefined);
+  const loadOf = (x) => x.machine ?? x.machineRun ?? cellsLoad(x);
+  const read = Object.entries(b).map(([name, x]) => [name, loadOf(x)]).filter(([, m]) => m && Number.isFinite(m.othersCores));
+  const unread = Object.entries(b).filter(([, x]) => !x.notYet && !x.error && !loadOf(x)).map(([name]) => `\`${name}\``);
   if (read.length === 0) return "";
   const busy = read.filter(([, m]) => m.othersCores >= 0.5).map(([name]) => `\`${name}\``);
   return `

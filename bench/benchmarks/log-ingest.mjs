@@ -263,7 +263,7 @@ export async function run({ quick, million = false, log }) {
   const best = cells.filter((c) => c.allCommitted && c.rejected === 0).reduce((m, c) => (m === null || c.perS > m.perS ? c : m), null);
   const sequential = cells.find((c) => c.posters === 1);
   return {
-    params: { batch: BATCH, ingestN, querySizes, requests, authors: 3, oneMillion: million ? "run (--million)" : "not run in this pass: signing and ingesting 1M envelopes takes about 10 minutes more than the suite's budget; `npm run bench -- log-ingest --million` runs it" },
+    params: { batch: BATCH, ingestN, querySizes, requests, authors: 3, oneMillion: million ? "run (--million)" : "not run in this pass: signing and ingesting 1M envelopes takes about 10 minutes more than the suite's budget on a quiet machine, well over an hour on a busy one (bench/README.md); `npm run bench -- log-ingest --million` runs it" },
     verify,
     cells,
     queries,
