@@ -29,7 +29,7 @@ import { open, shortDid, shortId } from "../common.js";
 import type { Io } from "../io.js";
 import { committedOf, publish, publishedCode, requireOwner } from "../publish.js";
 import { syncWithReceipts } from "./node.js";
-import { arity, bool, space, str, usage, type CommandSpec, type Values } from "../spec.js";
+import { arity, bool, space, str, unknownAction, usage, type CommandSpec, type Values } from "../spec.js";
 
 type Action = "add" | "ls" | "show" | "remove" | "logs";
 const ACTIONS: readonly Action[] = ["add", "ls", "show", "remove", "logs"];
@@ -62,7 +62,6 @@ function duration(flag: string, text: string | undefined): number | undefined {
 const agent: CommandSpec<Input> = {
   name: "agent",
   summary: "Put an agent into a space (owners), list the space's agents, see what one decided, take one out",
-  actions: ACTIONS,
   usage: [
     "agent add <space> <name> --domains a,b [--keywords k1,k2] [--handoff from:to] [--brain rules|llm] [--edge <url>] [--near <region>] [--unclaimed-after 2m] [--gap-after 5m] [--json]",
     "agent ls <space> [--json]",
@@ -89,7 +88,8 @@ const agent: CommandSpec<Input> = {
   },
   parse(positionals, values) {
     const action = positionals[0] as Action;
-    if (!ACTIONS.includes(action)) throw usage("agent", `Say what to do first: ${ACTIONS.join(", ")} (e.g. \`commons agent add <space> <name> --domains ops\`).`);
+    if (action === undefined) throw usage("agent", `Say what to do first: ${ACTIONS.join(", ")} (e.g. \`commons agent add <space> <name> --domains ops\`).`);
+    if (!ACTIONS.includes(action)) throw unknownAction("agent", action, ACTIONS, " (the action comes first: `commons agent add <space> <name>`)");
     arity("agent", positionals, action === "ls" ? 2 : 3, action === "ls" ? 2 : 3);
     const name = positionals[2];
     if (name !== undefined) {
