@@ -190,6 +190,24 @@ describe("sealed history segments in R2", () => {
     expect(results).toHaveLength(s.before.length);
   });
 
+  it("never seals what is not settled: with another key as sequencer nothing commits here, and nothing is sealed however long the log", async () => {
+    const space = freshSpace("unsettled");
+    const [owner, elsewhere] = await Promise.all([Ed25519Signer.generate(), Ed25519Signer.generate()]);
+    const chain = chainWriter(space, owner);
+    await chain.write("space.created", { owners: [owner.did], sequencer: elsewhere.did });
+    for (let i = 0; i < 60; i++) await chain.write("channel.message", { content: `tentative ${i}` });
+    const results = ((await (await call(`/s/${space}/log`, { method: "POST", body: JSON.stringify({ envelopes: chain.envelopes }) })).json()) as { results: Array<{ status: string }> }).results;
+    expect(results.every((r) => r.status === "accepted")).toBe(true);
+    const sealed = await runInDurableObject(stubFor(space), async (instance: SpaceDO) => {
+      instance.history.segmentEnvelopes = SEGMENT;
+      return { sealed: await instance.history.sealDue(), count: instance["log"].replica.count() };
+    });
+    expect(sealed).toEqual({ sealed: 0, count: 61 });
+    const { rows, segments } = await stored(space);
+    expect(segments).toEqual([]);
+    expect(rows.every((r) => r.text.length > 0)).toBe(true);
+  });
+
   const attacks: Record<string, (key: string, original: string, other: string) => Promise<unknown>> = {
     "history-segment-corrupt": (key, original) => env.HISTORY.put(key, original.replace("message 2", "message X")),
     "history-segment-mismatch": (key, _original, other) => env.HISTORY.put(key, other),
