@@ -62,7 +62,8 @@ describe("the LLM brain in a space", () => {
     const first = double.requests[0]!;
     expect(first.stream).toBe(true);
     expect(first.headers.authorization).toBe("Bearer sk-double");
-    expect(first.tools!.map((t) => t.function.name).sort()).toEqual([...MCP_TOOLS].sort());
+    // Every MCP tool of the space, and delegation (core/a2a/delegate.ts).
+    expect(first.tools!.map((t) => t.function.name).sort()).toEqual([...MCP_TOOLS, "delegate_to_agent"].sort());
     expect(JSON.parse(first.messages[1]!.content!)).toMatchObject({ event: { id: mention.id, type: "channel.message", from: seeded.andy.did, trigger: "mention" }, item: { id: item.id } });
     expect(seen[1]).toMatchObject({ status: "success" });
     expect(seen[2]).toMatchObject({ status: "success" });
