@@ -52,6 +52,11 @@ export class YjsLink {
     addEventListener("online", () => this.provider.connect());
   }
 
+  /** The name others see beside my presence and cursor (a label: the membership names me). */
+  setName(name: string): void {
+    this.provider.awareness.setLocalStateField("name", name);
+  }
+
   /** Replaces the door token for the next (re)connection. */
   setToken(token: string): void {
     this.provider.params = { token };

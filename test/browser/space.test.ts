@@ -47,6 +47,19 @@ describe("the web app", () => {
     // Messages are weak: shown at once, then committed by the edge's sequencer.
     await expect.poll(() => seen.getByTestId("status").textContent(), { timeout: 20_000 }).toMatch(/^committed #\d+$/);
 
+    // A mention of Bo is in Bo's attention list, and highlighted in Bo's channel.
+    await post(ada, "@Bo can you check the cert?");
+    await bo.page.locator("[data-testid=mention]", { hasText: "can you check the cert?" }).waitFor({ timeout: 30_000 });
+    await bo.page.locator("[data-testid=message].mention", { hasText: "can you check the cert?" }).waitFor();
+
+    // "New since you looked": Bo leaves, Ada writes, Bo comes back to a marker before it.
+    await bo.page.goto(`${edge().http}/`);
+    await post(ada, "written while Bo was away");
+    await bo.page.goto(`${edge().http}/s/${space}`);
+    await bo.page.locator("[data-testid=message]", { hasText: "written while Bo was away" }).waitFor({ timeout: 30_000 });
+    const marked = bo.page.locator(".thread", { has: bo.page.getByTestId("new-marker") });
+    expect(await marked.locator("[data-testid=message]").first().textContent()).toContain("written while Bo was away");
+
     // Presence: both are here; Bo's mode change reaches Ada.
     const boOnAda = ada.page.locator(`[data-testid=participant]`, { hasText: "Bo" });
     await boOnAda.waitFor({ timeout: 20_000 });

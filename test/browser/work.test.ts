@@ -6,7 +6,9 @@
  * commit is the same state `commons replay --at` folds on the CLI node's copy.
  */
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../scripts/edge-dev.mjs";
 import { cliNode } from "../support/cli.js";
 import { useEdge } from "../support/edge.js";
 import { createSpace, inviteFrom, person, post, useBrowser } from "./browser.js";
@@ -77,6 +79,8 @@ describe("a human in the browser and an agent on a CLI node", () => {
     const shown = JSON.parse((await ada.page.getByTestId("snapshot").textContent())!);
     expect(shown).toEqual(replayed.view);
     expect(JSON.stringify(shown)).not.toContain("Roll back checkout");
+    // The README's picture of the app (docs/images/), taken when asked: COMMONS_SCREENSHOTS=1.
+    if (process.env.COMMONS_SCREENSHOTS === "1") await ada.page.screenshot({ path: join(repoRoot, "docs/images/web-space.png"), fullPage: true });
     await ada.context.close();
     // Heavy: about a dozen CLI processes and two commit rounds on a shared 2-core machine.
   }, 300_000);

@@ -10,7 +10,7 @@ import { Ed25519Signer } from "../../../core/identity/signer.js";
 import { decodeBase64url } from "../../../core/identity/encoding.js";
 import { encodeInviteUrl } from "../../../core/space/invite.js";
 import type { SpaceNode } from "../space-node.js";
-import { YjsLink } from "../yjs-link.js";
+import type { YjsLink } from "../yjs-link.js";
 import { Attention } from "./attention.js";
 import { Channel } from "./channel.js";
 import { Presence } from "./presence.js";
@@ -67,26 +67,25 @@ function Editor({ yjs, name }: { yjs: YjsLink; name: string }) {
   return h("section", { class: "editor" }, h("h2", null, "Notes"), h("div", { ref, "data-testid": "editor" }));
 }
 
-export function SpaceApp({ node }: { node: SpaceNode }) {
-  const [yjs, setYjs] = useState<YjsLink | null>(null);
+export function SpaceApp({ node, yjs }: { node: SpaceNode; yjs: YjsLink }) {
   const seenKey = `commons:seen:${node.space}`;
   const [seenBefore] = useState(() => Number(localStorage.getItem(seenKey) ?? Infinity));
   const me = node.view.value?.members.find((m) => m.did === node.signer.did);
   const name = me?.name ?? node.nameOf(node.signer.did);
+  // The document's socket opened with the log's (main.ts); the name others see follows the view.
+  useEffect(() => yjs.setName(name), [name]);
   useEffect(() => {
-    let link: YjsLink | undefined;
-    void node.doorToken().then((token) => { link = new YjsLink(node.space, node.signer, token, name); setYjs(link); });
     const warn = (e: BeforeUnloadEvent) => {
-      if (node.unsent.value > 0 || link?.dirty.value) { e.preventDefault(); e.returnValue = ""; }
+      if (node.unsent.value > 0 || yjs.dirty.value) { e.preventDefault(); e.returnValue = ""; }
     };
     const seen = () => localStorage.setItem(seenKey, String([...node.held.values()].filter((e) => e.type === "channel.message" && e.body.threadRef === undefined).length));
     addEventListener("beforeunload", warn);
     addEventListener("pagehide", seen);
-    return () => { removeEventListener("beforeunload", warn); removeEventListener("pagehide", seen); link?.destroy(); };
+    return () => { removeEventListener("beforeunload", warn); removeEventListener("pagehide", seen); yjs.destroy(); };
   }, []);
   const connection = node.connection.value;
-  const pending = node.unsent.value > 0 || (yjs?.dirty.value ?? false);
-  const state = connection === "offline" ? "offline" : connection !== "synced" || pending || !(yjs?.synced.value ?? false) ? "syncing" : "synced";
+  const pending = node.unsent.value > 0 || yjs.dirty.value;
+  const state = connection === "offline" ? "offline" : connection !== "synced" || pending || !yjs.synced.value ? "syncing" : "synced";
   const refusal = node.refusal.value;
   return h("div", { class: "space" },
     h("header", null,
@@ -98,9 +97,9 @@ export function SpaceApp({ node }: { node: SpaceNode }) {
     refusal ? h("p", { class: "error", role: "alert", "data-testid": "write-refusal" }, `${refusal.code}: ${refusal.message}`) : null,
     h("div", { class: "grid" },
       h(Channel, { node, seenBefore }),
-      h("aside", null, h(Attention, { node }), yjs ? h(Presence, { node, yjs }) : null, h(Work, { node })),
+      h("aside", null, h(Attention, { node }), h(Presence, { node, yjs }), h(Work, { node })),
     ),
-    yjs ? h(Editor, { yjs, name }) : null,
+    h(Editor, { yjs, name }),
     h(LazyTimeline, { node }),
   );
 }
