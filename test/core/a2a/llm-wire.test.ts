@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Did } from "../../../core/identity/did.js";
 import { ChatClient, completionsUrl, llmConfigFrom } from "../../../core/a2a/chat-client.js";
-import { ChunkAssembler, decodeChatCompletion, encodeChatRequest } from "../../../core/a2a/chat-wire.js";
+import { ChunkAssembler, decodeChatCompletion, encodeChatRequest, sseData } from "../../../core/a2a/chat-wire.js";
 import { llmBrain, SPACE_FUNCTIONS } from "../../../core/a2a/llm-brain.js";
 import type { Step } from "../../../core/a2a/brain.js";
 import { MCP_TOOLS } from "../../../core/policy/catalogue.js";
@@ -88,6 +88,43 @@ describe("the chat-completions wire", () => {
     expect(llmConfigFrom({ COMMONS_LLM_URL: "http://x/v1", COMMONS_LLM_STREAM: "0" })).toMatchObject({ stream: false, model: "gpt-4o-mini" });
     expect(completionsUrl("http://x/v1/")).toBe("http://x/v1/chat/completions");
     expect(completionsUrl("http://x/v1/chat/completions")).toBe("http://x/v1/chat/completions");
+  });
+});
+
+describe("golden vectors of the wire", () => {
+  it("encodes a request to exactly these bytes", () => {
+    const fn = { name: "post_message", description: "Post.", parameters: { type: "object", properties: { content: { type: "string" } }, required: ["content"] } };
+    expect(encodeChatRequest({ model: "m-1", messages: [{ role: "system", content: "s" }, { role: "user", content: "u" }, { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "post_message", arguments: "{\"content\":\"x\"}" } }] }, { role: "tool", tool_call_id: "c1", content: "ok" }], tools: [fn], stream: true })).toBe(
+      '{"model":"m-1","messages":[{"role":"system","content":"s"},{"role":"user","content":"u"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"post_message","arguments":"{\\"content\\":\\"x\\"}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}],"tools":[{"type":"function","function":{"name":"post_message","description":"Post.","parameters":{"type":"object","properties":{"content":{"type":"string"}},"required":["content"]}}}],"tool_choice":"auto","stream":true}',
+    );
+  });
+
+  it("decodes a fixed reply and a fixed SSE transcript to the same turn", () => {
+    const reply = '{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_a","type":"function","function":{"name":"claim_work_item","arguments":"{\\"item\\":\\"sha256:ab\\"}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}';
+    const expected = { content: null, toolCalls: [{ id: "call_a", name: "claim_work_item", arguments: '{"item":"sha256:ab"}' }], finishReason: "tool_calls" };
+    expect(decodeChatCompletion(reply)).toEqual(expected);
+    const chunks = [
+      '{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":null},"finish_reason":null}]}',
+      '{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"claim_work_item","arguments":""}}]},"finish_reason":null}]}',
+      '{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"item\\":"}}]},"finish_reason":null}]}',
+      '{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\\"sha256:ab\\"}"}}]},"finish_reason":null}]}',
+      '{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}',
+    ];
+    const assembler = new ChunkAssembler();
+    for (const chunk of chunks) assembler.push(chunk);
+    expect(assembler.turn()).toEqual(expected);
+  });
+});
+
+describe("reading an SSE body", () => {
+  it("yields data payloads in order, skipping comments and other fields, joining multi-line data, CRLF or LF, stopping at [DONE]", async () => {
+    const text = ': keep-alive\r\nevent: chunk\r\ndata: {"a":1}\r\n\r\ndata: {"b":\ndata: 2}\n\nid: 7\n\ndata: [DONE]\n\ndata: {"after":"done"}\n\n';
+    const bytes = new TextEncoder().encode(text);
+    // Split mid-line, so a line arrives across two reads.
+    const body = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(bytes.slice(0, 23)); c.enqueue(bytes.slice(23)); c.close(); } });
+    const seen: string[] = [];
+    for await (const data of sseData(body)) seen.push(data);
+    expect(seen).toEqual(['{"a":1}', '{"b":\n2}']);
   });
 });
 
