@@ -114,7 +114,7 @@ type MembersInput =
 const members: CommandSpec<MembersInput> = {
   name: "members",
   summary: "List a space's members, or (owners) add, change or remove one",
-  usage: ["members <space> [ls] [--json]", "members <space> add <did> --role owner|human|agent|observer [--domains a,b] [--name <name>]", "members <space> remove <did> [--reason <text>]"],
+  usage: ["members <space> [ls] [--json]", "members <space> add <did> --role owner|human|agent|observer [--domains a,b] [--name <name>] [--json]", "members <space> remove <did> [--reason <text>] [--json]"],
   details: "Membership changes are control-plane: they show as pending until the sequencer commits them, and only owners' are accepted.",
   examples: ["commons members incident-42", "commons members incident-42 add did:key:z6Mk… --role human --domains ops,infra --name andy"],
   options: { json: { type: "boolean" }, role: { type: "string" }, domains: { type: "string" }, name: { type: "string" }, reason: { type: "string" } },
