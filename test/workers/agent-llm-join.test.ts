@@ -20,7 +20,7 @@ describe("joining with the LLM brain on an edge without a model", () => {
     const name = freshAgent("llm-less");
     const seed = crypto.getRandomValues(new Uint8Array(32));
     const key = await Ed25519Signer.fromSeed(seed);
-    const [invite] = (await s.write("invite.created", { key: key.did, role: "agent", domains: ["ops"], expiresAt: new Date(Date.now() + 3_600_000).toISOString(), uses: 1, name })) as Array<{ id: EnvelopeId }>;
+    const [invite] = (await s.write("invite.created", { key: key.did, role: "agent", domains: ["ops"], expiresAt: new Date(Date.now() + 3_600_000).toISOString(), uses: 1, name })) as Array<{ id: EnvelopeId; status: string }>;
     const agentDid = didOf(await cardOf(name));
     const token = await issueAgentCapability(s.owner, { agent: agentDid });
     const join = (options: Record<string, unknown>) => edgeFetch(`http://edge.test/agents/${name}/spaces`, {
