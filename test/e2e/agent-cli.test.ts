@@ -1,7 +1,7 @@
 /**
  * `commons agent add|ls|show|logs|remove` as real processes against a real `wrangler dev`
  * (issue 12 item 2), and two agents racing for one item (item 3): exactly one claim commits,
- * the same on the edge, on a node live-synced over the socket and in the owner's CLI copy;
+ * the same on the edge and on a node live-synced over the socket (its own fold of its copy);
  * the loser says it stands down and does nothing else for that item.
  *
  * Waiting is on the space: a live log socket in this process re-checks its condition after
@@ -12,6 +12,7 @@ import { NodeSql } from "../../client/node/sqlite.js";
 import { openLogSocket, type LogSocket } from "../../client/sdk/log-socket.js";
 import { parseSpaceId } from "../../core/ids.js";
 import { LogReplica } from "../../core/log/replica.js";
+import { buildView } from "../../core/views/build.js";
 import { cliNode, type CliNode } from "../support/cli.js";
 import { removeDir, useEdge } from "../support/edge.js";
 
@@ -124,12 +125,10 @@ describe("commons agent", { timeout: 300_000 }, () => {
     const loserTrace = s.committed("trace.recorded").filter((t) => t.body.data?.agent === loser);
     expect(loserTrace.map((t) => t.body.kind)).toEqual(["agent.stood-down"]);
 
-    // Every replica agrees: the edge's view, this live-synced node, the owner's CLI copy.
+    // Every replica agrees: the edge's view and this node, synced over the socket, folding its own copy.
     const edgeView = await (await fetch(`${edgeOf().http}/s/${s.space}/view?sections=work`, { headers: { Authorization: `Bearer ${(await s.owner.ok(["token", s.space])).trim()}` } })).json();
     expect(edgeView.work.find((w: Body) => w.id === item)).toMatchObject({ status: "claimed", claimant: winner });
-    await s.owner.ok(["sync", s.space]);
-    const copy = await s.owner.json<Array<{ id: string; claimant?: string }>>(["work", s.space, "ls"]);
-    expect(copy.find((w) => w.id === item)!.claimant).toBe(winner);
+    expect(buildView(s.replica.since(0)).committed.work.get(item as never)).toMatchObject({ status: "claimed", claimant: winner });
   });
 
   it("refusals: bad usage exits 2; a bad region is refused at the edge too", async () => {
