@@ -159,14 +159,15 @@ export class ChunkAssembler {
  * `id:` lines are skipped; multi-line data is joined by newlines, as the SSE spec says).
  */
 export async function* sseData(body: ReadableStream<Uint8Array>): AsyncIterable<string> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = "";
   let data: string[] = [];
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += value;
+      buffer += decoder.decode(value, { stream: true });
       let newline: number;
       while ((newline = buffer.search(/\r?\n/)) >= 0) {
         const line = buffer.slice(0, newline);
