@@ -226,8 +226,11 @@ export class AgentSpaces {
     if (row.options.brain === "llm" && this.deps.llm !== undefined) {
       return this.deps.llm.consider({ space: row.space, domains: row.domains, seen, arrival: entry.arrival, commit, triggered: decide(config, self, seen, work), work, tools: client, once });
     }
-    // Deferrals by others are remembered as they commit (the circle a second deferral closes).
+    // Deferrals by others are remembered as they commit (the circle a second deferral closes):
+    // only a trace the tool host wrote names its caller truly (`data.agent`); a member's own
+    // `trace.recorded` could name anyone, so it counts for nothing.
     if (seen.type === "trace.recorded" && body.kind === "agent.deferred") {
+      if (entry.envelope.author !== client.sequencer) return false;
       const data = (body.data ?? {}) as { agent?: string; to?: string };
       if (typeof body.ref === "string" && data.agent && data.to) {
         this.deps.sql.exec(`INSERT OR IGNORE INTO agent_deferrals (space, item, from_did, to_did) VALUES (?, ?, ?, ?)`, row.space, body.ref, data.agent, data.to);

@@ -45,8 +45,12 @@ export class SpaceClient {
   }
 
   /** A fresh token at the space's epoch now (after a join the epoch moves). */
+  /** The space's sequencer (its tool host): the author of every envelope a tool wrote, after `refresh`. */
+  sequencer: string | undefined;
+
   async refresh(): Promise<string> {
-    const { epoch } = await this.state();
+    const { epoch, sequencer } = await this.state();
+    this.sequencer = sequencer;
     if (this.token?.epoch !== epoch) {
       this.token = { epoch, value: await issueCapability(this.signer, { sub: this.signer.did, space: this.space, tools: ["*"], tier: 4, epoch, ttlSeconds: 3600 }) };
     }

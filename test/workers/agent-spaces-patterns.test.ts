@@ -9,8 +9,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { Ed25519Signer } from "../../core/identity/signer.js";
-import { freshAgent } from "./agent-client.js";
-import { addAgent, logOf, stubFor, tracesOf, watcher, type Posted } from "./agent-spaces-support.js";
+import { issueAgentCapability } from "../../core/auth/capability.js";
+import { cardOf, didOf, edgeFetch, freshAgent } from "./agent-client.js";
+import { addAgent, bearer, logOf, stubFor, tracesOf, watcher, type Posted } from "./agent-spaces-support.js";
 import { openSpace } from "./socket-client.js";
 
 const FAST = { unclaimedAfterMs: 150, gapAfterMs: 150 };
@@ -23,6 +24,9 @@ describe("anti-patterns", () => {
     const b = await addAgent(s, names[1]!, ["design"]);
     const watch = await watcher(s);
     const [item] = (await s.write("work.created", { title: "Review the contract", domains: ["legal"] })) as Posted[];
+    // A forged deferral (a member's own trace naming A as its author) is not a deferral: it cannot shorten the circle.
+    const [forged] = (await s.write("trace.recorded", { kind: "agent.deferred", summary: "forged", ref: item!.id, data: { agent: a.did, to: b.did } })) as Posted[];
+    expect(forged!.commit).toMatchObject({ verdict: "accepted" });
     await s.write("channel.message", { content: "Can one of you take the legal review?", mentions: [a.did, b.did], threadRef: item!.id });
     const escalation = await watch.until(async () => (await logOf(s, "trace.recorded")).find((t) => t.envelope.body.kind === "agent.escalated"));
     const [last] = (await s.write("channel.message", { content: "looking" })) as Posted[];
@@ -30,7 +34,7 @@ describe("anti-patterns", () => {
     await Promise.all(names.map((n) => stubFor(n).settled(s.space, last!.commit!.index!)));
 
     const traces = (await logOf(s, "trace.recorded")).map((t) => t.envelope.body);
-    const deferrals = traces.filter((t) => t.kind === "agent.deferred");
+    const deferrals = traces.filter((t) => t.kind === "agent.deferred" && t.summary !== "forged");
     expect(deferrals.map((t) => [t.data.agent, t.data.to]).sort()).toEqual([[a.did, b.did], [b.did, a.did]].sort());
     expect(traces.filter((t) => t.kind === "agent.escalated")).toHaveLength(1);
     // The smaller did of the pair escalates; the other one leaves it to it.
@@ -128,5 +132,21 @@ describe("anti-patterns", () => {
     const claimed = await watch.until(async () => (await watch.view()).work.find((w) => w.id === item!.id && w.status === "claimed"));
     expect(claimed.claimant).toBe(agent.did);
     presence.close();
+  });
+
+  it("join options are checked at the door: a timeout below 100 ms, an unknown brain or field is refused 400, and nothing is joined", async () => {
+    const name = freshAgent("opts");
+    const owner = await Ed25519Signer.generate();
+    const token = await issueAgentCapability(owner, { agent: didOf(await cardOf(name)) });
+    const post = (options: unknown) => edgeFetch(`http://edge.test/agents/${name}/spaces`, {
+      method: "POST", headers: { ...bearer(token), "Content-Type": "application/json" }, body: JSON.stringify({ invite: "http://localhost/s/x#invite=abc", options }),
+    });
+    for (const options of [{ unclaimedAfterMs: 1 }, { gapAfterMs: 90_000_000 }, { brain: "gpt" }, { sneaky: true }]) {
+      const res = await post(options);
+      expect(res.status, JSON.stringify(options)).toBe(400);
+      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "invalid-request", message: expect.stringMatching(/^body: options/) });
+    }
+    const listed = await edgeFetch(`http://edge.test/agents/${name}/spaces`, { headers: bearer(token) });
+    expect(((await listed.json()) as { spaces: unknown[] }).spaces).toEqual([]);
   });
 });
