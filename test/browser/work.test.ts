@@ -63,6 +63,9 @@ describe("a human in the browser and an agent on a CLI node", () => {
     expect(await ada.page.locator("[data-testid=work-item]", { hasText: "Roll back checkout" }).count()).toBe(1);
     const channel = (await client.callTool({ name: "query_channel", arguments: { thread: asked.structuredContent.approval } })) as { structuredContent: { items: Array<{ body: { content?: string } }> } };
     expect(channel.structuredContent.items.filter((i) => i.body.content?.startsWith("✅"))).toHaveLength(1);
+    // The tool host's report (a reply on the approval request) is in the page's channel, once.
+    await ada.page.locator("[data-testid=message]", { hasText: "✅" }).first().waitFor({ timeout: 30_000 });
+    expect(await ada.page.locator("[data-testid=message]", { hasText: "✅" }).count()).toBe(1);
     await client.close();
 
     // The timeline at a past commit: the same state the CLI node's `commons replay --at` folds.

@@ -57,7 +57,8 @@ export function Channel({ node, seenBefore }: { node: SpaceNode; seenBefore: num
   const roots: Message[] = [];
   for (const m of messages) {
     const root = m.body.threadRef;
-    if (root !== undefined && node.held.has(root)) (replies.get(root) ?? replies.set(root, []).get(root)!).push(m);
+    // A reply in a thread whose root is no message (a tool host's report on an approval request) stands alone.
+    if (root !== undefined && node.held.get(root)?.type === "channel.message") (replies.get(root) ?? replies.set(root, []).get(root)!).push(m);
     else roots.push(m);
   }
   const shown = all ? roots : roots.slice(-PAGE);
