@@ -20,13 +20,13 @@ function Graph({ node, work }: { node: SpaceNode; work: View["work"] }) {
   const rowH = 28;
   const height = Math.max(people.length, work.length) * rowH + 10;
   const y = (i: number) => 20 + i * rowH;
-  return h("svg", { class: "graph", "data-testid": "work-graph", width: 520, height, viewBox: `0 0 520 ${height}` },
+  return h("svg", { class: "graph", "data-testid": "work-graph", width: "100%", height, viewBox: `0 0 560 ${height}` },
     work.flatMap((w, i) => [
       h("line", { key: `c${w.id}`, x1: 130, y1: y(people.indexOf(w.createdBy)), x2: 330, y2: y(i), class: "created" }),
       w.claimant ? h("line", { key: `h${w.id}`, x1: 130, y1: y(people.indexOf(w.claimant)), x2: 330, y2: y(i), class: `claim ${w.status}` }) : null,
     ]),
     people.map((p, i) => h("text", { key: p, x: 125, y: y(i) + 4, "text-anchor": "end" }, node.nameOf(p))),
-    work.map((w, i) => h("text", { key: w.id, x: 335, y: y(i) + 4, class: w.status }, `${w.title.slice(0, 28)} · ${w.status}`)),
+    work.map((w, i) => h("text", { key: w.id, x: 335, y: y(i) + 4, class: w.status }, `${w.title.slice(0, 24)} · ${w.status}`)),
   );
 }
 
