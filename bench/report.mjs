@@ -432,10 +432,13 @@ function throughputBullet(tp) {
   if (knees.every((k) => k.knee === top) && incomplete.length === 0 && errors === 0) {
     return `- **Throughput.** The edge delivers the whole offered range, up to ${top} updates/s, with ${knees.map((k) => `${k.writers} writer${k.writers > 1 ? "s" : ""}`).join(", ")}: no knee inside the range, no closed sockets or failed sends, every update arrived.`;
   }
-  return `- **Throughput.** The edge's knee is ${[...new Set(knees.map((k) => k.knee))].join(" / ")} updates/s (${knees.map((k) => `${k.writers} writer${k.writers > 1 ? "s" : ""}: best ${f(k.maxAccepted, 0)}/s`).join(", ")}),
+  return `- **Throughput.** The edge's knee is ${[...new Set(knees.map((k) => k.knee ?? "below the lowest load"))].join(" / ")} updates/s (${knees.map((k) => `${k.writers} writer${k.writers > 1 ? "s" : ""}: best ${f(k.maxAccepted, 0)}/s`).join(", ")}),
   past it the edge delivers at its ceiling with growing latency, ${errors === 0 ? "with no closed sockets or failed sends" : `with ${errors} closed sockets or failed sends`}${incomplete.length ? `, and in ${incomplete.length} cell(s) part of the load was still queued when the cell ended` : ", and every update arrived"}.
-  More writers raise the ceiling, probably because more of their frames land in one flush and are merged (not verified separately).`;
+  ${rises(knees) ? "More writers raise the ceiling, probably because more of their frames land in one flush and are merged (not verified separately)." : "In this run more writers lowered the ceiling; each writer is also a peer receiving the others' updates, so the work per update grows with the writers, and others' load on the machine (listed under the targets) weighs on the many-client cells most."}`;
 }
+
+/** True when the best accepted rate grows with the number of writers. */
+const rises = (knees) => [...knees].sort((a, b) => a.writers - b.writers).every((k, i, all) => i === 0 || k.maxAccepted >= all[i - 1].maxAccepted);
 
 function memGap(me) {
   if (!me?.rows) return "this size";
