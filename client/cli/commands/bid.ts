@@ -15,7 +15,8 @@ import { writeOnCopy } from "./coalition.js";
 type Input =
   | { space: SpaceId; action: "bid"; item: string; cost: number; eta: number; confidence: number; note?: string }
   | { space: SpaceId; action: "call"; item: string; inSeconds: number; criteria?: string; maxCost?: number; dueInSeconds?: number }
-  | { space: SpaceId; action: "award" | "show"; item: string; json: boolean };
+  | { space: SpaceId; action: "award"; item: string; json: boolean }
+  | { space: SpaceId; action: "show"; item: string; json: boolean };
 
 const ACTIONS = ["call", "show", "award"] as const;
 

@@ -51,9 +51,12 @@ export function coalitionSummary(state: SpaceState, coalition: Coalition, at: nu
 const ACTIONS = ["ls", "show", "form", "join", "leave", "dissolve", "spend"] as const;
 
 type Input =
-  | { space: SpaceId; action: "ls" | "show"; id?: string; json: boolean }
+  | { space: SpaceId; action: "ls"; id?: string; json: boolean }
+  | { space: SpaceId; action: "show"; id: string; json: boolean }
   | { space: SpaceId; action: "form"; name: string; goal: string; members: Did[]; item?: string; quorum?: number }
-  | { space: SpaceId; action: "join" | "leave" | "dissolve"; id: string; reason?: string }
+  | { space: SpaceId; action: "join"; id: string; reason?: string }
+  | { space: SpaceId; action: "leave"; id: string; reason?: string }
+  | { space: SpaceId; action: "dissolve"; id: string; reason?: string }
   | { space: SpaceId; action: "spend"; id: string; units: number; what: string; note?: string };
 
 const coalition: CommandSpec<Input> = {

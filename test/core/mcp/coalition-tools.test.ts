@@ -20,7 +20,7 @@ import { Sequencer } from "../../../core/state/sequencer.js";
 
 async function scene() {
   const replica = LogReplica.open(new NodeSql(), parseSpaceId("coalitions"));
-  const [alice, carol, dave, edge] = await Promise.all(Array.from({ length: 4 }, () => Ed25519Signer.generate()));
+  const [alice, carol, dave, edge] = await Promise.all([Ed25519Signer.generate(), Ed25519Signer.generate(), Ed25519Signer.generate(), Ed25519Signer.generate()]);
   const sequencer = new Sequencer(replica, edge);
   const room = new LogRoom(replica, sequencer, { peers: () => [], setLive: () => undefined }, { signer: edge });
   let clock = Date.now();

@@ -46,7 +46,7 @@ function teamAt(state: SpaceState, coalition: EnvelopeId, at: number) {
 describe("a coalition around an incident", () => {
   it("forms, spends, promotes a branch 2-of-3 and dissolves; every replica replays the same team, epoch and balance at every cut", async () => {
     const replica = LogReplica.open(new NodeSql(), SPACE);
-    const [alice, carol, dave, erin, edge] = await Promise.all(Array.from({ length: 5 }, () => Ed25519Signer.generate()));
+    const [alice, carol, dave, erin, edge] = await Promise.all([Ed25519Signer.generate(), Ed25519Signer.generate(), Ed25519Signer.generate(), Ed25519Signer.generate(), Ed25519Signer.generate()]);
     const sequencer = new Sequencer(replica, edge);
     const room = new LogRoom(replica, sequencer, { peers: () => [], setLive: () => undefined }, { signer: edge });
     const host: ToolHost = {
@@ -64,7 +64,7 @@ describe("a coalition around an incident", () => {
     const incident = idOf(await call(alice, "create_work_item", { title: "checkout returns 500s", domain: "infra" }));
     const formed = await call(alice, "form_coalition", { name: "incident-42-team", goal: "stop the 500s", item: incident, members: [carol.did, dave.did, erin.did], quorum: 2 });
     const coalition = idOf(formed);
-    const key = (formed as { result: { structured: { key: string } } }).result.structured.key;
+    const key = (formed as unknown as { result: { structured: { key: string } } }).result.structured.key;
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
     await room.write("authority.granted", { jti: "incident-42-budget", subject: key as never, tools: ["*"], tier: 1, budget: { units: 12 }, expiresAt, actor: alice.did });
 
