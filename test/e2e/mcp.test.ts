@@ -4,6 +4,7 @@
  */
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { describe, expect, it } from "vitest";
+import { MCP_TOOLS } from "../../core/policy/catalogue.js";
 import { useEdge } from "../support/edge.js";
 import { seedSpace, type SeededSpace } from "../support/seed-space.js";
 
@@ -27,11 +28,9 @@ describe("the space's MCP tools", () => {
     const seeded = await seedSpace(edgeOf(), "mcp-list");
     const client = await mcpClient(seeded.space, await seeded.token(seeded.andy));
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual([
-      "acquire_lock", "claim_work_item", "complete_work_item", "create_work_item", "decide_approval", "get_space_state",
-      "grant_authority", "post_message", "query_channel", "record_trace", "release_lock", "release_work_item", "request_approval",
-      "revoke_authority", "set_policy", "update_work_item", "write_artifact",
-    ]);
+    // Exactly the catalogue's MCP tools (core/policy/catalogue.ts names them once), the coalition and market tools among them.
+    expect(tools.map((t) => t.name).sort()).toEqual([...MCP_TOOLS].sort());
+    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["get_space_state", "post_message", "decide_approval", "form_coalition", "bid"]));
     const state = await call(client, "get_space_state", {});
     expect(state.structuredContent.status).toBe("success");
     expect((state.structuredContent.members as unknown[]).length).toBe(3);
