@@ -6,17 +6,13 @@
  * approvals, complete the incident and dissolve the team; a market item takes bids.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cliNode, type CliNode } from "../support/cli.js";
+import { useCliNodes } from "../support/cli.js";
 import { removeDir, startEdge, type Edge } from "../support/edge.js";
 
 const SPACE = "coalition-9";
 let edge: Edge;
-const nodes: CliNode[] = [];
-const node = (label: string) => {
-  const n = cliNode(label);
-  nodes.push(n);
-  return n;
-};
+// Made here, killed and removed after the file (test/support/cli.ts).
+const node = useCliNodes();
 
 beforeAll(async () => {
   edge = await startEdge();
@@ -28,10 +24,6 @@ afterEach((context) => {
 afterAll(async () => {
   await edge?.stop();
   if (edge) removeDir(edge.persistTo);
-  for (const n of nodes) {
-    n.killAll();
-    removeDir(n.home);
-  }
 });
 
 const idIn = (text: string) => /(sha256:[0-9a-f]{64})/.exec(text)![1]!;

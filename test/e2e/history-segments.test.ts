@@ -8,19 +8,15 @@
  * edge holds every envelope, seals its own history again, and serves a later node the lot.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliNode, type CliNode } from "../support/cli.js";
+import { useCliNodes, type CliNode } from "../support/cli.js";
 import { removeDir, startEdge, type Edge } from "../support/edge.js";
 
 const SPACE = "sealed-history";
 const SEGMENT = 40;
 const vars = { COMMONS_SEGMENT_ENVELOPES: String(SEGMENT) };
 let edge: Edge;
-const nodes: CliNode[] = [];
-const node = (label: string) => {
-  const n = cliNode(label);
-  nodes.push(n);
-  return n;
-};
+// Made here, killed and removed after the file (test/support/cli.ts).
+const node = useCliNodes();
 
 beforeAll(async () => {
   edge = await startEdge({ vars });
@@ -28,10 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await edge?.stop();
   if (edge) removeDir(edge.persistTo);
-  for (const n of nodes) {
-    n.killAll();
-    removeDir(n.home);
-  }
 });
 
 type State = { count: number; vv: Record<string, number>; heads: string[]; frontier: number; tentative: number; ids: string; view: string };
