@@ -4,7 +4,10 @@
  *
  * - `approval`: requests I may decide (naming me or my role), pending → approved / rejected / expired;
  * - `mention`: messages that mention me, tentative → committed;
- * - `escalation`: tool calls waiting for an approval I may give, following that approval;
+ * - `escalation`: tool calls waiting for an approval I may give, following that approval; and
+ *   an agent putting a work item before me (a message written for an agent member, in the
+ *   item's thread, mentioning me: the rules brain's circular deferral or under-claiming),
+ *   following the item until someone holds it — one line per item, however many agents ask;
  * - `blocked`: my own claims the space refused (another member holds the item), and my
  *   tool calls waiting for someone's approval — until the item is mine, open again, or decided.
  *
@@ -48,13 +51,15 @@ export class AttentionWatch {
   #attentionCursor = 0;
   #ownCursor = 0;
   readonly #open = new Map<EnvelopeId, Tracked>();
+  /** Items an agent's escalation is already shown for (the first ask stands for the others). */
+  readonly #escalated = new Set<string>();
 
   constructor(private readonly local: LocalSpace, private readonly me: Did) {}
 
   /** The items that are new or changed since the last call, in arrival order. */
   update(who: Who, now = Date.now()): AttentionItem[] {
-    this.#collect();
     const view = localView(this.local);
+    this.#collect(view.current);
     const changed: AttentionItem[] = [];
     for (const [id, tracked] of this.#open) {
       const judged = this.#judge(id, tracked, view.current, view.tentative, who, now);
@@ -72,11 +77,14 @@ export class AttentionWatch {
   }
 
   /** New attention envelopes, and my own claims and requests, since the cursors. */
-  #collect(): void {
+  #collect(state: SpaceState): void {
     for (let more = true; more;) {
       const page = this.local.replica.query({ since: this.#attentionCursor, attention: this.me, limit: 1000 });
       for (const { id, envelope } of page.envelopes) {
-        const kind: AttentionKind = envelope.type === "approval.requested" ? "approval" : isEscalation(envelope) ? "escalation" : "mention";
+        const item = escalatedItem(envelope, state);
+        if (item !== undefined && this.#escalated.has(item)) continue;
+        if (item !== undefined) this.#escalated.add(item);
+        const kind: AttentionKind = envelope.type === "approval.requested" ? "approval" : item !== undefined || isEscalation(envelope) ? "escalation" : "mention";
         if (!this.#open.has(id)) this.#open.set(id, { kind, envelope, shown: null });
       }
       this.#attentionCursor = page.nextCursor;
@@ -105,6 +113,8 @@ export class AttentionWatch {
     }
     const approval = envelope.type === "channel.message" ? envelope.body.approval : undefined;
     if (tracked.kind === "escalation" && approval !== undefined && current.approvals.has(approval)) return approvalState(current, approval, who, now, false);
+    const item = escalatedItem(envelope, current);
+    if (tracked.kind === "escalation" && item !== undefined) return itemState(current, item, who);
     return status.state === "committed" ? { state: `committed #${status.index}`, final: true } : { state: status.state, final: false };
   }
 }
@@ -115,6 +125,19 @@ function approvalState(state: SpaceState, id: EnvelopeId, who: Who, now: number,
   if (request.status !== "pending") return { state: `${request.status} by ${who(request.decidedBy ?? "")}${request.reason ? `: ${request.reason}` : ""}`, final: true };
   if (Date.parse(request.expiresAt) < now) return { state: "expired", final: true };
   return { state: mine ? `waiting for ${who(request.approver)} to approve` : `pending: yours to decide until ${request.expiresAt.slice(0, 16).replace("T", " ")}`, final: false };
+}
+
+/** An agent's escalation of a work item (see the header): the item, else undefined. */
+function escalatedItem(envelope: Envelope, state: SpaceState): string | undefined {
+  if (envelope.type !== "channel.message" || state.members.get(actorOf(envelope))?.role !== "agent") return undefined;
+  const item = envelope.body.threadRef;
+  return item !== undefined && state.work.has(item) ? item : undefined;
+}
+
+function itemState(state: SpaceState, id: string, who: Who): { state: string; final: boolean } {
+  const item = state.work.get(id as EnvelopeId)!;
+  if (item.status === "open") return { state: `open: "${item.title}" needs an owner`, final: false };
+  return { state: item.status === "claimed" ? `resolved: claimed by ${who(item.claimant ?? "")}` : `resolved: completed by ${who(item.completedBy ?? "")}`, final: true };
 }
 
 function isEscalation(envelope: Envelope): boolean {

@@ -1,6 +1,6 @@
 /**
  * The space's read model: what agents and the web UI read instead of folding the log —
- * members, work items, approvals, grants and budgets, invites, policies and locks — from the
+ * members, work items, approvals, grants and budgets, invites, policies, coalitions and locks — from the
  * committed state the sequencer keeps (core/state/sequencer.ts `committed()`), filtered at the
  * boundary. Served as `GET /s/:space/view` (docs/PROTOCOL.md) with an ETag that changes
  * exactly when the committed frontier or the locks do; `view.changed` on the space socket
@@ -11,7 +11,7 @@ import { CommonsError } from "../errors.js";
 import type { Did } from "../identity/did.js";
 import type { SpaceState } from "../views/state.js";
 
-export const VIEW_SECTIONS = ["members", "work", "approvals", "grants", "invites", "policies", "locks"] as const;
+export const VIEW_SECTIONS = ["members", "work", "approvals", "grants", "invites", "policies", "coalitions", "locks"] as const;
 export type ViewSection = (typeof VIEW_SECTIONS)[number];
 
 const ViewQuery = z.strictObject({
@@ -71,6 +71,8 @@ export function readModel(state: SpaceState, frontier: number, locks: readonly L
   if (has("grants")) out.grants = byKey(state.grants).map((grant) => ({ ...grant, revoked: state.revoked.has(grant.jti) }));
   if (has("invites")) out.invites = byKey(state.invites);
   if (has("policies")) out.policies = byKey(state.policies);
+  // The team, epoch and spend of each coalition (the web app draws them on its work graph); votes stay in the log.
+  if (has("coalitions")) out.coalitions = byKey(state.coalitions).map(({ votes, ...coalition }) => ({ ...coalition, votes: votes.length }));
   if (has("locks")) out.locks = [...locks].sort((a, b) => (a.resource < b.resource ? -1 : 1));
   return out;
 }

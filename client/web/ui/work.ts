@@ -1,12 +1,12 @@
 /**
- * Work: the queue from the read model (state, claimant, domains, age) and a small graph of
- * who holds which item: members on the left, items on the right, an edge per claim and a
- * dashed edge from whoever created an item (a handoff shows as a claimant other than the
- * creator).
+ * Work: the queue from the read model (state, claimant, domains, age) and the graph of who
+ * holds which item, its handoffs, dependencies and coalitions (./graph.ts). The coalitions
+ * are the read model's committed `coalitions` section.
  */
 import { h } from "preact";
 import { hlcWallTime } from "../../../core/log/hlc.js";
-import type { SpaceNode, View } from "../space-node.js";
+import type { SpaceNode } from "../space-node.js";
+import { Graph, type CoalitionRow } from "./graph.js";
 
 function age(node: SpaceNode, id: string, now: number): string {
   const envelope = node.held.get(id as never);
@@ -15,23 +15,9 @@ function age(node: SpaceNode, id: string, now: number): string {
   return minutes < 60 ? `${minutes}m` : minutes < 2880 ? `${Math.round(minutes / 60)}h` : `${Math.round(minutes / 1440)}d`;
 }
 
-function Graph({ node, work }: { node: SpaceNode; work: View["work"] }) {
-  const people = [...new Set(work.flatMap((w) => [w.createdBy, ...(w.claimant ? [w.claimant] : [])]))];
-  const rowH = 28;
-  const height = Math.max(people.length, work.length) * rowH + 10;
-  const y = (i: number) => 20 + i * rowH;
-  return h("svg", { class: "graph", "data-testid": "work-graph", width: "100%", height, viewBox: `0 0 560 ${height}` },
-    work.flatMap((w, i) => [
-      h("line", { key: `c${w.id}`, x1: 130, y1: y(people.indexOf(w.createdBy)), x2: 330, y2: y(i), class: "created" }),
-      w.claimant ? h("line", { key: `h${w.id}`, x1: 130, y1: y(people.indexOf(w.claimant)), x2: 330, y2: y(i), class: `claim ${w.status}` }) : null,
-    ]),
-    people.map((p, i) => h("text", { key: p, x: 125, y: y(i) + 4, "text-anchor": "end" }, node.nameOf(p))),
-    work.map((w, i) => h("text", { key: w.id, x: 335, y: y(i) + 4, class: w.status }, `${w.title.slice(0, 24)} · ${w.status}`)),
-  );
-}
-
 export function Work({ node }: { node: SpaceNode }) {
   const work = node.view.value?.work ?? [];
+  const coalitions = (node.view.value as { coalitions?: CoalitionRow[] } | null)?.coalitions ?? [];
   const now = Date.now();
   return h("section", { class: "work", "data-testid": "work" },
     h("h2", null, "Work"),
@@ -43,6 +29,6 @@ export function Work({ node }: { node: SpaceNode }) {
           h("td", null, w.domains.join(", ")), h("td", null, age(node, w.id, now)),
         ))),
       ),
-    work.length > 0 ? h(Graph, { node, work }) : null,
+    work.length > 0 || coalitions.length > 0 ? h(Graph, { node, work, coalitions }) : null,
   );
 }
