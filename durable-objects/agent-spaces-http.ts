@@ -5,7 +5,8 @@
  *   POST   /agents/:name/spaces            {invite, keywords?, handoffs?, options?}  join a space by invite
  *                                           (options: brain, unclaimedAfterMs, gapAfterMs, presenceCheckMs)
  *   GET    /agents/:name/spaces            the spaces it is in: cursor, domains, rules
- *   GET    /agents/:name/spaces/:space     one of them, with the decisions it acted on
+ *   GET    /agents/:name/spaces/:space     one of them, with the decisions it acted on and the
+ *                                           requests it made to the space since its object started
  *   DELETE /agents/:name/spaces/:space     stop watching it (an owner of that space only)
  *
  * The invite is the authority to join (whoever holds it may hand it to the agent), so any
@@ -66,7 +67,7 @@ export function spacesRoutes(app: Hono, signer: Ed25519Signer, spaces: () => Age
     await guard(c.req.raw, "ListSpaces");
     const row = spaces().list().find((r) => r.space === c.req.param("space"));
     if (row === undefined) throw new CommonsError("not-found", `this agent is not in ${c.req.param("space")}`, { status: 404 });
-    return Response.json({ ...row, acted: spaces().acted(row.space) });
+    return Response.json({ ...row, acted: spaces().acted(row.space), requests: spaces().requestsTo(row.space) });
   }));
   app.delete("/agents/:name/spaces/:space", (c) => answer(async () => {
     const caller = await guard(c.req.raw, "LeaveSpace");

@@ -5,7 +5,9 @@
  *   join     decode the invite URL, sign `member.joined` with the agent's own key and post it
  *            to the space's object on this edge (`POST /s/:space/log`, open to anyone), then
  *            subscribe (`POST /s/:space/agents`, with its own token) and keep a cursor at 0;
- *   notify   the space's call after a commit: only schedules a run, in the agent's own turn;
+ *   notify   the space's call after a commit, with a hint of what committed: the triggers'
+ *            first pass rules it out without reading anything (agent-spaces-hints.ts), or
+ *            it schedules a run, in the agent's own turn;
  *   run      one at a time per space: pages of `GET /s/:space/log?since=<cursor>` (its own
  *            token), each committed envelope decided by core/a2a/rules-brain.ts, and carried
  *            out through the space's MCP tools: claim, execute (a progress note), report (a
@@ -32,6 +34,8 @@ import { createJoinEnvelope, decodeInviteUrl } from "../core/space/invite.js";
 import type { SqlStorage } from "../core/storage/sql.js";
 import { carryOut, type ActContext, type Trace } from "./agent-spaces-acts.js";
 import { addWatch, nextDue, onDue, takeDue } from "./agent-spaces-alarm.js";
+import { Hints, hintFromLog } from "./agent-spaces-hints.js";
+import type { NotifyHint } from "./space-agents.js";
 
 export interface SpaceRow {
   space: string;
@@ -80,8 +84,13 @@ export class AgentSpaces {
   private readonly runs = new Map<string, Promise<void>>();
   /** Highest commit index each space's runs have read past, in memory (for `settled`). */
   private readonly reached = new Map<string, number>();
+  /** Requests made to each space since the object started (`commons agent show`: what notifies cost). */
+  private readonly requests = new Map<string, number>();
+  private readonly hints: Hints;
 
-  constructor(private readonly deps: Deps) {}
+  constructor(private readonly deps: Deps) {
+    this.hints = new Hints(deps.sql, deps.signer.did);
+  }
 
   list(): SpaceRow[] {
     return this.deps.sql.exec<{ space: string; edge: string; cursor: number; domains: string; keywords: string; handoffs: string; options: string; joined_ms: number }>(
@@ -105,7 +114,10 @@ export class AgentSpaces {
   private client(space: string, edge: string): SpaceClient {
     const stub = this.deps.env.SPACES.get(this.deps.env.SPACES.idFromName(space));
     // The space's object on this edge, called directly; the URL keeps the edge's host (the MCP door checks it).
-    return new SpaceClient((url, init) => stub.fetch(url, init), edge, space, this.deps.signer);
+    return new SpaceClient((url, init) => {
+      this.requests.set(space, (this.requests.get(space) ?? 0) + 1);
+      return stub.fetch(url, init);
+    }, edge, space, this.deps.signer);
   }
 
   /** Joins with an invite for role agent, subscribes, and reads the space from its start. */
@@ -154,15 +166,22 @@ export class AgentSpaces {
     // A space that no longer lets the agent in has dropped it anyway: forget it regardless.
     await this.client(space, row.edge).subscribe(this.deps.name, "DELETE").catch((error: unknown) => console.error(`unsubscribe ${space}:`, error));
     this.deps.sql.exec(`DELETE FROM agent_spaces WHERE space = ?`, space);
+    this.hints.forget(space);
     for (const table of ["agent_watches", "agent_deferrals", "agent_triggers", "agent_queue"]) this.deps.sql.exec(`DELETE FROM ${table} WHERE space = ?`, space);
     this.deps.domainsChanged([...new Set(this.list().flatMap((r) => r.domains))]);
     return true;
   }
 
-  /** The space says something committed: one more run after the current one (if any). */
-  notify(space: string): Promise<void> {
+  /**
+   * The space says something committed: nothing to do if the hint rules it all out, else one
+   * more run after the current one (if any). Without a hint (a join, `settled`) it reads.
+   */
+  notify(space: string, hint?: NotifyHint): Promise<void> {
+    const row = hint === undefined ? undefined : this.row(space);
+    if (hint !== undefined && (row === undefined || this.hints.ruledOut(row, hint))) return Promise.resolve();
     const previous = this.runs.get(space) ?? Promise.resolve();
-    const next = previous.then(() => this.run(space)).catch((error: unknown) => console.error(`agent ${this.deps.name} in ${space}:`, error));
+    const next = previous.then(async () => this.hints.read(space, (await this.run(space)) ? this.reached.get(space) : undefined))
+      .catch((error: unknown) => console.error(`agent ${this.deps.name} in ${space}:`, error));
     this.runs.set(space, next);
     return next;
   }
@@ -176,15 +195,26 @@ export class AgentSpaces {
     }
   }
 
+  /** Resolves once a notify (read or ruled out) has accounted for commit `index`; starts nothing. */
+  heard(space: string, index: number): Promise<void> {
+    return this.hints.heard(space, index);
+  }
+
+  /** Requests made to `space` since the object started. */
+  requestsTo(space: string): number {
+    return this.requests.get(space) ?? 0;
+  }
+
   /** Acted-on decisions in a space, oldest first (for `commons agent show` and tests). */
   acted(space: string): Array<{ envelope: string; decision: Decision }> {
     return this.deps.sql.exec<{ envelope: string; decision: string }>(`SELECT envelope, decision FROM agent_acted WHERE space = ? ORDER BY at_ms, envelope`, space)
       .map((r) => ({ envelope: r.envelope, decision: JSON.parse(r.decision) as Decision }));
   }
 
-  private async run(space: string): Promise<void> {
+  /** Reads from the cursor and decides; true if it read to the log's end (no tentative envelope stopped it). */
+  private async run(space: string): Promise<boolean> {
     const row = this.row(space);
-    if (row === undefined) return;
+    if (row === undefined) return false;
     const client = this.client(space, row.edge);
     await client.refresh();
     let cursor = row.cursor;
@@ -194,8 +224,9 @@ export class AgentSpaces {
       for (const entry of page.envelopes) {
         // Decided only once committed: the next notify resumes here. Receipts and appointments
         // are never sequenced themselves (`unsequenced`): nothing to decide, read past them.
-        if (entry.status.state === "tentative") return;
-        if (entry.status.state === "committed" && entry.status.verdict === "accepted") {
+        if (entry.status.state === "tentative") return false;
+        // The first pass first: the work view is read only for what could matter.
+        if (entry.status.state === "committed" && entry.status.verdict === "accepted" && (this.hints.concerns(row, hintFromLog(entry)) || isDeferral(entry))) {
           work ??= await client.work();
           if (await this.consider(client, row, entry, work)) work = undefined; // it acted: the view moved
         }
@@ -203,7 +234,7 @@ export class AgentSpaces {
         this.deps.sql.exec(`UPDATE agent_spaces SET cursor = ? WHERE space = ?`, cursor, space);
         if (entry.status.state === "committed") this.reached.set(space, Math.max(this.reached.get(space) ?? -1, entry.status.index));
       }
-      if (!page.hasMore) return;
+      if (!page.hasMore) return true;
     }
   }
 
@@ -290,4 +321,9 @@ export class AgentSpaces {
     const next = nextDue(this.deps.sql);
     if (next !== null) this.deps.setAlarm(next);
   }
+}
+
+/** A tool host's trace of a deferral: state the circle check keeps, whatever the triggers say. */
+function isDeferral(entry: LogEntry): boolean {
+  return entry.envelope.type === "trace.recorded" && entry.envelope.body.kind === "agent.deferred";
 }

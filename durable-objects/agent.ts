@@ -31,6 +31,7 @@ import { agentFetch } from "./agent-delegation.js";
 import { agentApp } from "./agent-http.js";
 import { AgentSpaces, type JoinInput, type SpaceRow } from "./agent-spaces.js";
 import { spacesRoutes } from "./agent-spaces-http.js";
+import type { NotifyHint } from "./space-agents.js";
 import { DurableObjectSql } from "./sql-storage.js";
 
 /** Domains and description `configure` accepts: short, lowercase words, at most 32 domains. */
@@ -88,12 +89,20 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /**
-   * RPC: a space this agent is in committed something. Answers at once: the agent reads from
+   * RPC: a space this agent is in committed something, with the space's hint of what. Answers
+   * at once: the agent's triggers filter the hint and, only if one could match, it reads from
    * its cursor in its own turn (durable-objects/agent-spaces.ts), never inside the space's
-   * write queue, so the space never waits on its agents.
+   * write queue, so the space never waits on its agents. Only this Worker's own objects can
+   * call it (an RPC, not a route), and even so the hint is no authority: the agent acts only
+   * on committed state it reads with its own token.
    */
-  notify(space: string, _frontier: number): void {
-    this.ctx.waitUntil(this.spaces.notify(space));
+  notify(space: string, hint?: NotifyHint): void {
+    this.ctx.waitUntil(this.spaces.notify(space, hint));
+  }
+
+  /** RPC, for tests and tools: resolves once a notify has accounted for commit `index` in `space` (read or ruled out by its hint). */
+  heard(space: string, index: number): Promise<void> {
+    return this.spaces.heard(space, index);
   }
 
   /** Its watches come due (under-claiming, gap detection, held-back asks: agent-spaces-alarm.ts). */
@@ -113,7 +122,7 @@ export class AgentDO extends DurableObject<Env> {
 
   /** RPC: the spaces this agent is in, and what it acted on in one. */
   memberships(space?: string) {
-    return space === undefined ? { spaces: this.spaces.list() } : { spaces: this.spaces.list().filter((r) => r.space === space), acted: this.spaces.acted(space) };
+    return space === undefined ? { spaces: this.spaces.list() } : { spaces: this.spaces.list().filter((r) => r.space === space), acted: this.spaces.acted(space), requests: this.spaces.requestsTo(space) };
   }
 
   /** RPC: sets what the card says about the agent (issue 12 item 2's `commons agent add`). */

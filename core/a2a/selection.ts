@@ -9,7 +9,12 @@
  *                  then: "visuals"}: a conditional trigger on the thread's work item;
  *   matchesThen    whether a work item is the "then" of a handoff (its title's words or its
  *                  domains name it);
- *   words          the whole words of a text, lowercased (keywords match whole words).
+ *   words          the whole words of a text, lowercased (keywords match whole words);
+ *   mayConcern     whether a committed envelope, as the space's notify summarizes it
+ *                  (`HintEntry`), could trigger the agent at all: the triggers' cheap first
+ *                  pass, run before anything is read. It may say yes too often (the agent
+ *                  then reads committed state and the rules decide), never no for an
+ *                  envelope the rules would act on.
  */
 import type { Did } from "../identity/did.js";
 
@@ -44,4 +49,57 @@ export function matchesThen(then: string, item: { title: string; domains: readon
   const wanted = [...words(then)];
   const title = words(item.title);
   return wanted.length > 0 && (wanted.every((w) => title.has(w) || title.has(w.replace(/s$/, ""))) || item.domains.includes(then.toLowerCase()));
+}
+
+/** One committed, accepted envelope as the space's notify summarizes it (durable-objects/space-agents.ts). */
+export interface HintEntry {
+  id: string;
+  type: string;
+  /** The body's `actor` for tool-written envelopes, else the author (what the rules call `seen.actor`). */
+  actor: string;
+  mentions?: string[];
+  /** `threadRef` of a message. */
+  thread?: string;
+  /** The work item it is about (`body.item`), or its own id for `work.created`. */
+  item?: string;
+  /** That item's domains, as the committed state has them. */
+  domains?: string[];
+  /** A message's content, or an item's title and description, cut to HINT_TEXT characters. */
+  text?: string;
+  /** Something was cut (text or mentions): the first pass cannot rule it out. */
+  clipped?: true;
+}
+
+/** What the first pass knows besides the rules: the agent's own tables. */
+export interface LocalTriggers {
+  /** Handoffs armed on this item. */
+  armed(item: string): boolean;
+  /** An LLM conversation waiting on an approval reported in this thread. */
+  waits(thread: string): boolean;
+}
+
+export const HINT_TEXT = 1000;
+
+/** The triggers' first pass (see the module header): false only when no rule could act on it. */
+export function mayConcern(config: { domains: readonly string[]; keywords: readonly string[]; handoffs: ReadonlyArray<{ from: string }> }, self: Did, entry: HintEntry, local: LocalTriggers): boolean {
+  // Its own claim committing may start a delegation (core/a2a/delegate.ts); nothing else of its own matters.
+  if (entry.actor === self) return entry.type === "work.claimed";
+  if (entry.clipped) return true;
+  const domains = entry.domains ?? [];
+  const inMine = domains.some((d) => config.domains.includes(d));
+  const text = entry.text ?? "";
+  const said = words(text);
+  const keyword = (extra: readonly string[]) => [...config.keywords, ...extra].some((k) => said.has(k.toLowerCase()));
+  switch (entry.type) {
+    case "work.created":
+      return text.includes(self) || inMine || keyword([]);
+    case "channel.message":
+      return (entry.mentions ?? []).includes(self) || text.includes(self) || keyword(config.domains) || (entry.thread !== undefined && local.waits(entry.thread));
+    case "work.released":
+      return inMine;
+    case "work.completed":
+      return (entry.item !== undefined && local.armed(entry.item)) || config.handoffs.some((r) => domains.includes(r.from));
+    default:
+      return false;
+  }
 }
