@@ -3,6 +3,8 @@ declare namespace Cloudflare {
   interface Env {
     SPACES: DurableObjectNamespace<import("./durable-objects/space.js").SpaceDO>;
     AGENTS: DurableObjectNamespace<import("./durable-objects/agent.js").AgentDO>;
+    /** One CoalitionDO per coalition of a space, named `<space>~<hash>` (durable-objects/coalition-address.ts). */
+    COALITIONS: DurableObjectNamespace<import("./durable-objects/coalition.js").CoalitionDO>;
     /** Sealed history segments of every space (core/log/segment-history.ts). */
     HISTORY: R2Bucket;
     /** Envelopes per sealed history segment (default 10,000; tests set it small). */

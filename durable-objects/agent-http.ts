@@ -36,6 +36,12 @@ export interface AgentDeps {
   buses: ExecutionEventBusManager;
   /** More routes beneath the name, matched before the HTTP+JSON binding (agent-spaces-http.ts). */
   routes?(app: Hono): void;
+  /** The path the name sits under: "/agents" (default), or "/coalitions" for a CoalitionDO. */
+  prefix?: string;
+  /** The unsigned card at `base`, when it is not built from `profile()` alone (a coalition's lists its members' skills). */
+  card?(base: string): AgentCardJson;
+  /** Refuses a verified caller's `method` before any handler runs (a dissolved coalition takes no messages). */
+  admit?(caller: CallerUser, method: string): void | Promise<void>;
 }
 
 /** Largest request body either binding reads. */
@@ -50,9 +56,9 @@ export interface A2ACall {
 export function agentApp(deps: AgentDeps): Hono {
   const app = new Hono();
   const signed = new Map<string, Promise<AgentCardJson>>();
-  app.get("/agents/:name/.well-known/agent-card.json", async (c) => {
-    const base = baseOf(c.req.raw, deps.name);
-    const card = buildAgentCard(deps.profile(), base, deps.brain.skill);
+  const prefix = deps.prefix ?? "/agents";
+  app.get(`${prefix}/:name/.well-known/agent-card.json`, async (c) => {
+    const card = cardAt(deps, baseOf(c.req.raw, deps.name, prefix));
     // Signing is deterministic, so a cache keyed by the card's own content is always right.
     const key = JSON.stringify(card);
     if (!signed.has(key)) {
@@ -61,11 +67,11 @@ export function agentApp(deps: AgentDeps): Hono {
     }
     return c.json(await signed.get(key)!);
   });
-  app.post("/agents/:name", (c) => jsonRpc(deps, c.req.raw));
+  app.post(`${prefix}/:name`, (c) => jsonRpc(deps, c.req.raw));
   deps.routes?.(app);
-  app.all("/agents/:name/*", (c) => rest(deps, c.req.raw));
+  app.all(`${prefix}/:name/*`, (c) => rest(deps, c.req.raw));
   app.notFound((c) => {
-    const error = new CommonsError("not-found", `no route ${c.req.method} ${new URL(c.req.url).pathname}: the card at /agents/${deps.name}/.well-known/agent-card.json lists this agent's bindings`, { status: 404 });
+    const error = new CommonsError("not-found", `no route ${c.req.method} ${new URL(c.req.url).pathname}: the card at ${prefix}/${deps.name}/.well-known/agent-card.json lists this agent's bindings`, { status: 404 });
     return c.json(error.toJSON(), 404);
   });
   app.onError((error, c) => {
@@ -77,13 +83,17 @@ export function agentApp(deps: AgentDeps): Hono {
 }
 
 /** The agent's interface URL as this request reached it: `<origin>/agents/<name>`. */
-export function baseOf(request: Request, name: AgentName): string {
-  return `${new URL(request.url).origin}/agents/${name}`;
+export function baseOf(request: Request, name: AgentName, prefix = "/agents"): string {
+  return `${new URL(request.url).origin}${prefix}/${name}`;
+}
+
+function cardAt(deps: AgentDeps, base: string): AgentCardJson {
+  return deps.card?.(base) ?? buildAgentCard(deps.profile(), base, deps.brain.skill);
 }
 
 /** The typed card the request handler reads (capabilities, input modes, versions). */
 export function handlerCard(deps: AgentDeps, request: Request): AgentCard {
-  return AgentCard.fromJSON(buildAgentCard(deps.profile(), baseOf(request, deps.name), deps.brain.skill));
+  return AgentCard.fromJSON(cardAt(deps, baseOf(request, deps.name, deps.prefix)));
 }
 
 /**
@@ -93,6 +103,7 @@ export function handlerCard(deps: AgentDeps, request: Request): AgentCard {
 export async function openCall(deps: AgentDeps, request: Request, binding: "JSONRPC" | "HTTP+JSON", method: string): Promise<A2ACall> {
   const caller = await authenticateCaller(request, deps.signer.did);
   requireMethod(caller, method);
+  await deps.admit?.(caller, method);
   const card = handlerCard(deps, request);
   checkVersion(request.headers.get("A2A-Version"), card, binding);
   const context = new ServerCallContext({

@@ -26,9 +26,10 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
 
 export async function rest(deps: AgentDeps, request: Request): Promise<Response> {
   const url = new URL(request.url);
-  const route = matchRestRoute(request.method, url.pathname.slice(`/agents/${deps.name}`.length));
+  const base = `${deps.prefix ?? "/agents"}/${deps.name}`;
+  const route = matchRestRoute(request.method, url.pathname.slice(base.length));
   if (route === null) {
-    const error = new CommonsError("not-found", `no route ${request.method} ${url.pathname}: the card at /agents/${deps.name}/.well-known/agent-card.json lists this agent's bindings`, { status: 404 });
+    const error = new CommonsError("not-found", `no route ${request.method} ${url.pathname}: the card at ${base}/.well-known/agent-card.json lists this agent's bindings`, { status: 404 });
     return Response.json(error.toJSON(), { status: 404 });
   }
   // Read first, whatever the answer: workerd logs a body left unread when the response goes out.

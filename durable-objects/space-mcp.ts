@@ -35,6 +35,8 @@ export interface SpaceMcpDeps {
   /** Hosts and origins allowed to call the endpoint (DNS-rebinding protection). */
   allowedHosts: readonly string[];
   setAlarm(at: number): void;
+  /** Hands `form_coalition`'s new key to the coalition's CoalitionDO (durable-objects/coalition-space.ts). */
+  keepCoalitionKey?: ToolHost["keepCoalitionKey"];
 }
 
 export class SpaceMcp {
@@ -107,6 +109,7 @@ export class SpaceMcp {
       now: () => Date.now(),
       locks: this.locks,
       ...(deps.history === undefined ? {} : { readSealed: (work, options) => deps.history!().read(work, options) }),
+      ...(deps.keepCoalitionKey === undefined ? {} : { keepCoalitionKey: deps.keepCoalitionKey }),
     };
   }
 }

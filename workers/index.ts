@@ -10,16 +10,20 @@
  *   GET /s/:space/view         the read model: members, work, approvals, grants, locks (ETag)
  *   POST /s/:space/mcp         the space's MCP tools (Streamable HTTP, bearer capability token)
  *   /agents/:name[/…]          an agent (AgentDO): A2A card, JSON-RPC and HTTP+JSON (docs/AGENTS.md)
+ *   /coalitions/:id[/…]        a coalition (CoalitionDO, id `<space>~<hash>`): the same A2A bindings
+ *                              for the team (docs/COORDINATION.md "CoalitionDO")
  */
 import { Hono } from "hono";
 import { CommonsError, isCommonsError } from "../core/errors.js";
 import { agentLocation } from "../core/a2a/location.js";
 import { parseAgentName } from "../core/a2a/name.js";
+import { coalitionName, parseCoalitionName } from "../durable-objects/coalition-address.js";
 import { parseSpaceId, type SpaceId } from "../core/ids.js";
 import { appShell } from "./space-page.js";
 
 export { SpaceDO } from "../durable-objects/space.js";
 export { AgentDO } from "../durable-objects/agent.js";
+export { CoalitionDO } from "../durable-objects/coalition.js";
 
 const app = new Hono<{ Bindings: Env; Variables: { space: SpaceId } }>();
 
@@ -45,6 +49,8 @@ app.get("/", (c) =>
       mcp: "/s/:space/mcp",
       agent: "/agents/:name",
       agentCard: "/agents/:name/.well-known/agent-card.json",
+      coalition: "/coalitions/:space~:hash",
+      coalitionCard: "/coalitions/:space~:hash/.well-known/agent-card.json",
     },
   }),
 );
@@ -85,6 +91,14 @@ const toAgent = (c: { env: Env; req: { raw: Request; param(key: "name"): string 
 };
 app.all("/agents/:name", (c) => toAgent(c));
 app.all("/agents/:name/*", (c) => toAgent(c));
+
+// A coalition's object, by its address (validated here, so a bad name never makes an object).
+const toCoalition = (c: { env: Env; req: { raw: Request; param(key: "id"): string } }) => {
+  const { space, coalition } = parseCoalitionName(c.req.param("id"));
+  return c.env.COALITIONS.get(c.env.COALITIONS.idFromName(coalitionName(space, coalition))).fetch(c.req.raw);
+};
+app.all("/coalitions/:id", (c) => toCoalition(c));
+app.all("/coalitions/:id/*", (c) => toCoalition(c));
 
 app.notFound((c) => {
   const error = new CommonsError("not-found", `no route ${c.req.method} ${new URL(c.req.url).pathname}: see GET / for the routes`, { status: 404 });

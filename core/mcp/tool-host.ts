@@ -4,6 +4,7 @@
  * Tools never see transports, tokens or storage: only a verified caller and this host.
  */
 import type { Did } from "../identity/did.js";
+import type { Ed25519Signer } from "../identity/signer.js";
 import type { EnvelopeId } from "../log/ids.js";
 import type { EnvelopeStatus, LogReplica } from "../log/replica.js";
 import type { BodyOf, EnvelopeType } from "../log/types/index.js";
@@ -45,6 +46,8 @@ export interface ToolHost {
    * first (core/log/segment-history.ts `read`); absent where nothing is sealed (a node's copy).
    */
   readSealed?: <T>(work: (limit: number | undefined) => T, options: { limit: number }) => Promise<T>;
+  /** Keeps a new coalition's key with its actor (the edge's CoalitionDO), which signs with it; absent on a node's copy. */
+  keepCoalitionKey?(coalition: EnvelopeId, key: Ed25519Signer): Promise<void>;
 }
 
 /** Tool-level locks for resource contention, with lease expiry (held in the host's memory). */
