@@ -29,6 +29,7 @@ import { Limiter, quotasFrom, rateLimitedMessage, SocketCounter } from "../core/
 import { beforeGenesis, hasGenesis } from "./space-genesis.js";
 import { loadOrCreateSigner, storeSigner } from "./space-identity.js";
 import { SpaceAgents } from "./space-agents.js";
+import { SpaceCoalitions, type CoalitionAnswer, type CoalitionCall } from "./coalition-space.js";
 import { spaceHistory } from "./space-history.js";
 import { SpaceMcp } from "./space-mcp.js";
 import type { SegmentHistory } from "../core/log/segment-history.js";
@@ -57,6 +58,7 @@ export class SpaceDO extends Server<Env> {
   private sequencer!: Sequencer;
   private mcp!: SpaceMcp;
   private agents!: SpaceAgents;
+  private coalitions!: SpaceCoalitions;
   /** Sealed history in R2 (durable-objects/space-history.ts): the replica reads through it. */
   history!: SegmentHistory;
   /**
@@ -154,8 +156,13 @@ export class SpaceDO extends Server<Env> {
       history: () => this.history,
       allowedHosts: (this.env.COMMONS_ALLOWED_HOSTS ?? "127.0.0.1,localhost,[::1]").split(",").map((h) => h.trim()),
       setAlarm: (at) => void this.ctx.storage.setAlarm(at),
+      keepCoalitionKey: (coalition, key) => this.coalitions.keep(coalition, key),
     });
     this.agents = new SpaceAgents({ space: this.name, sql, env: this.env, waitUntil: (p) => this.ctx.waitUntil(p), envelope: (id) => replica.get(id)?.envelope });
+    this.coalitions = new SpaceCoalitions({
+      space: this.name, sql, env: this.env, waitUntil: (p) => this.ctx.waitUntil(p), envelope: (id) => replica.get(id)?.envelope,
+      state: () => this.sequencer.committed(), write: (type, body) => this.log.write(type, body),
+    });
     this.log = new LogRoom(
       replica,
       sequencer,
@@ -166,6 +173,7 @@ export class SpaceDO extends Server<Env> {
           await this.mcp.afterCommit(entries, write);
           // Agents hear of it outside this write queue (durable-objects/space-agents.ts).
           this.agents.notify(entries, this.sequencer.committed());
+          this.coalitions.notify(entries);
           // Off the per-event path: a point read or two unless a segment is due, then R2 first.
           this.ctx.waitUntil(this.history.sealDue().catch((error: unknown) => console.error(`SpaceDO ${this.name} could not seal history:`, error)));
         },
@@ -259,6 +267,14 @@ export class SpaceDO extends Server<Env> {
 
   override onError(conn: Connection<ConnectionMemo>): void {
     this.forget(conn);
+  }
+
+  /** RPC from this space's CoalitionDOs (durable-objects/coalition-space.ts): never routed by the Worker. */
+  async coalitionCall(call: CoalitionCall): Promise<CoalitionAnswer> {
+    if (!hasGenesis(this.ctx.storage)) return { view: null };
+    if (!this.started) await this.setName(this.name);
+    await this.ready();
+    return this.coalitions.call(call);
   }
 
   override async onAlarm(): Promise<void> {
