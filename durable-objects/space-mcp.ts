@@ -5,7 +5,9 @@
  * tools of core/mcp for that verified caller. Every error it answers is a JSON-RPC error
  * with the request's id (JSON-RPC 2.0 §5: null only when no id could be read). Also the tool
  * host's approval watcher: approved actions run once (recorded in SQLite), rejections and
- * expiries are posted.
+ * expiries are posted; and the market's clock: at a call for bids' deadline it posts the
+ * award (core/mcp/market-alarm.ts). The object's one alarm serves both: it is set for the
+ * earlier of the next approval expiry and the next open deadline.
  */
 import { createMcpHandler, DEFAULT_MAX_REQUEST_BODY_SIZE, readRequestBody, type RequestId } from "@modelcontextprotocol/server";
 import { CommonsError, isCommonsError } from "../core/errors.js";
@@ -13,6 +15,7 @@ import type { Did } from "../core/identity/did.js";
 import type { Signer } from "../core/identity/signer.js";
 import type { CommitEntry } from "../core/state/sequencer.js";
 import { acceptedEnvelopes, expireDue, onCommitted, type Once } from "../core/mcp/approvals.js";
+import { awardDue, MarketDeadlines, tellAwards } from "../core/mcp/market-alarm.js";
 import { sqlOnce } from "../core/mcp/once.js";
 import { buildSpaceMcpServer } from "../core/mcp/server.js";
 import { LockTable, type Caller, type ToolHost } from "../core/mcp/tool-host.js";
@@ -35,16 +38,17 @@ export interface SpaceMcpDeps {
   /** Hosts and origins allowed to call the endpoint (DNS-rebinding protection). */
   allowedHosts: readonly string[];
   setAlarm(at: number): void;
-  /** Hands `form_coalition`'s new key to the coalition's CoalitionDO (durable-objects/coalition-space.ts). */
-  keepCoalitionKey?: ToolHost["keepCoalitionKey"];
+  getAlarm(): Promise<number | null>;
 }
 
 export class SpaceMcp {
   readonly locks = new LockTable();
   private readonly once: Once;
+  private readonly deadlines: MarketDeadlines;
 
   constructor(private readonly deps: SpaceMcpDeps) {
     this.once = sqlOnce(deps.sql);
+    this.deadlines = new MarketDeadlines(deps.sql);
   }
 
   /**
@@ -74,23 +78,43 @@ export class SpaceMcp {
     }
   }
 
-  /** LogRoom's afterCommit hook: react to committed approval decisions. */
+  /** LogRoom's afterCommit hook: react to committed approval decisions, calls for bids and awards. */
   readonly afterCommit = async (entries: readonly CommitEntry[], write: HostWriter): Promise<void> => {
     const accepted = acceptedEnvelopes(this.deps.log(), entries);
-    await onCommitted(this.host(write), accepted, this.once);
+    const host = this.host(write);
+    await onCommitted(host, accepted, this.once);
+    this.deadlines.backfill(host.committed());
+    const opened = this.deadlines.note(accepted);
+    await tellAwards(host, accepted, this.once);
     // Only a new request can move the next expiry earlier; skipping the rest keeps a commit
-    // from folding the whole log (expireDue reads the committed view).
-    if (accepted.some((e) => e.envelope.type === "approval.requested")) await this.scheduleExpiry(write);
+    // from folding the whole log (expireDue reads the committed view). A new deadline only
+    // brings the alarm forward.
+    if (accepted.some((e) => e.envelope.type === "approval.requested")) await this.schedule(write);
+    else if (opened.length > 0) await this.wakeBy(Math.min(...opened));
   };
 
-  /** The DO alarm: record expired approval requests, and wake again for the next one. */
+  /** The DO alarm: award the markets past their deadline, record expired approval requests, and wake again for the next of either. */
   alarm(): Promise<void> {
-    return this.deps.log().exclusive((write) => this.scheduleExpiry(write));
+    return this.deps.log().exclusive(async (write) => {
+      const host = this.host(write);
+      this.deadlines.backfill(host.committed());
+      await awardDue(host, this.deadlines);
+      await this.schedule(write);
+    });
   }
 
-  private async scheduleExpiry(write: HostWriter): Promise<void> {
-    const next = await expireDue(this.host(write), this.once);
+  /** Sets the alarm for the earlier of the next approval expiry and the next open deadline. */
+  private async schedule(write: HostWriter): Promise<void> {
+    const expiry = await expireDue(this.host(write), this.once);
+    const deadline = this.deadlines.next();
+    const next = expiry === null ? deadline : deadline === null ? expiry : Math.min(expiry, deadline);
     if (next !== null) this.deps.setAlarm(next);
+  }
+
+  /** Brings the alarm forward to `at` (never later: an earlier expiry or deadline keeps it). */
+  private async wakeBy(at: number): Promise<void> {
+    const current = await this.deps.getAlarm();
+    if (current === null || at < current) this.deps.setAlarm(at);
   }
 
   /**
@@ -109,7 +133,6 @@ export class SpaceMcp {
       now: () => Date.now(),
       locks: this.locks,
       ...(deps.history === undefined ? {} : { readSealed: (work, options) => deps.history!().read(work, options) }),
-      ...(deps.keepCoalitionKey === undefined ? {} : { keepCoalitionKey: deps.keepCoalitionKey }),
     };
   }
 }

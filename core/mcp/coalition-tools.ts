@@ -45,15 +45,12 @@ export const COALITION_TOOLS = [
     }),
     summarize: (a) => `form coalition "${a.name}" of ${a.members.length}`,
     run: async (a, caller, host) => {
-      // The coalition's own identity: budget grants name it; at the edge its CoalitionDO keeps it
-      // and signs its A2A card with it. Nothing is ever signed with it in the space.
-      const signer = await Ed25519Signer.generate();
-      const key = signer.did;
+      // The coalition's own identity: budget grants name it. Nothing is ever signed with it here.
+      const key = (await Ed25519Signer.generate()).did;
       const w = await host.write("coalition.formed", {
         name: a.name, goal: a.goal, ...(a.item ? { item: a.item as EnvelopeId } : {}), key, members: a.members as Did[],
         ...(a.quorum ? { quorum: a.quorum } : {}), actor: caller.did,
       });
-      await host.keepCoalitionKey?.(w.id, signer);
       return { text: `coalition formed: ${w.id}; grant its budget to ${key}`, structured: { id: w.id, key, commit: w.status } };
     },
   }),
@@ -162,7 +159,7 @@ export const COALITION_TOOLS = [
   }),
   def({
     name: "award_work",
-    description: "Close a market item after its deadline: the award rule picks the winner from the committed bids, and the winner holds the claim.",
+    description: "Close a market item after its deadline: the award rule picks the winner from the committed bids, and the winner holds the claim. The space also does this itself at the deadline; an award already committed wins.",
     input: z.strictObject({ item: envelopeId }),
     summarize: (a) => `award ${a.item}`,
     run: async (a, caller: Caller, host) => {

@@ -14,7 +14,7 @@ import type { Envelope, EnvelopeOf } from "../log/envelope.js";
 import { hlcWallTime } from "../log/hlc.js";
 import type { EnvelopeId } from "../log/ids.js";
 import { coalitionBalance, coalitionByKey, payingGrant, type Coalition, type OneOf } from "../state/coalition.js";
-import { awardOf } from "../state/market.js";
+import { awardOf, isDeadlineAward } from "../state/market.js";
 import { grantChain } from "../views/grants.js";
 import type { Member, SpaceState } from "../views/state.js";
 
@@ -64,10 +64,13 @@ export function judgeCoalitionRights(state: SpaceState, envelope: Envelope, acto
     case "coalition.voted":
     case "coalition.dissolved":
       return writer(member, actor) ?? judgeAtEpoch(state, envelope, actor, member!);
+    case "work.awarded":
+      // The deadline's own award, by the tool host: the award rule alone judges it.
+      if (isDeadlineAward(envelope, state.sequencer)) return judgeMarket(state, envelope, actor, member);
+      return writer(member, actor) ?? judgeMarket(state, envelope, actor, member);
     case "work.bids_called":
     case "work.bid":
-    case "work.awarded":
-      return writer(member, actor) ?? judgeMarket(state, envelope, actor, member!);
+      return writer(member, actor) ?? judgeMarket(state, envelope, actor, member);
     default:
       return null;
   }
@@ -155,14 +158,14 @@ function judgeAtEpoch(state: SpaceState, envelope: OneOf<"coalition.spent" | "co
   return OK;
 }
 
-function judgeMarket(state: SpaceState, envelope: OneOf<"work.bids_called" | "work.bid" | "work.awarded">, actor: Did, member: Member): Judgement {
+function judgeMarket(state: SpaceState, envelope: OneOf<"work.bids_called" | "work.bid" | "work.awarded">, actor: Did, member: Member | undefined): Judgement {
   const itemId = envelope.body.item;
   const item = state.work.get(itemId);
   if (item === undefined) return no(`no work item ${itemId}`);
   const at = hlcWallTime(envelope.hlc);
   const market = state.markets.get(itemId);
   if (envelope.type === "work.bids_called") {
-    if (item.createdBy !== actor && member.role !== "owner") return no("only the item's creator or an owner calls for bids on it");
+    if (item.createdBy !== actor && member?.role !== "owner") return no("only the item's creator or an owner calls for bids on it");
     if (item.status !== "open") return no(`the item is ${item.status}: only an open, unclaimed item goes to market`);
     if (market !== undefined) return no(`bids on this item were already called (${market.called})`);
     const deadline = Date.parse(envelope.body.deadline);

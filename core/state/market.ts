@@ -8,6 +8,7 @@
  * hash: no bidder chooses it). It reads only committed data, so it is the same everywhere.
  */
 import type { Did } from "../identity/did.js";
+import { onBehalfOf } from "../log/actor.js";
 import type { Envelope, EnvelopeOf } from "../log/envelope.js";
 import type { OneOf } from "./coalition.js";
 import type { EnvelopeId, WorkItemId } from "../log/ids.js";
@@ -38,6 +39,15 @@ export interface Market {
 }
 
 export type MarketType = "work.bids_called" | "work.bid" | "work.awarded";
+
+/**
+ * The deadline's own award (core/mcp/market-alarm.ts): a `work.awarded` the space's tool
+ * host (its sequencer) wrote in its own name. No member called a tool for it, so no policy
+ * tier applies; it is judged by the award rule alone (core/policy/coalition-rule.ts).
+ */
+export function isDeadlineAward(envelope: Envelope, sequencer: Did | undefined): boolean {
+  return envelope.type === "work.awarded" && sequencer !== undefined && envelope.author === sequencer && onBehalfOf(envelope) === undefined;
+}
 
 export function isMarketEnvelope(envelope: Envelope): envelope is OneOf<MarketType> {
   return envelope.type === "work.bids_called" || envelope.type === "work.bid" || envelope.type === "work.awarded";

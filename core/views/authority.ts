@@ -28,6 +28,7 @@ import type { EnvelopeId } from "../log/ids.js";
 import { approverFor, isApprover, judgeEffect } from "../policy/commit-rule.js";
 import { actorOf, isHostReport, onBehalfOf } from "../log/actor.js";
 import { judgeCoalitionRights } from "../policy/coalition-rule.js";
+import { isDeadlineAward } from "../state/market.js";
 import { judgeGrant, judgeRevoke, judgeSpend } from "./grants.js";
 import type { SpaceState } from "./state.js";
 
@@ -38,7 +39,8 @@ const no = (reason: string): Judgement => ({ ok: false, reason });
 
 export function judge(state: SpaceState, id: EnvelopeId, envelope: Envelope): Judgement {
   const structural = judgeRights(state, id, envelope);
-  if (!structural.ok || isHostReport(envelope, state.sequencer) || envelope.type === "space.created") return structural;
+  // The deadline's award is no member's tool call: no tier or budget applies (core/state/market.ts).
+  if (!structural.ok || isHostReport(envelope, state.sequencer) || isDeadlineAward(envelope, state.sequencer) || envelope.type === "space.created") return structural;
   return judgeEffect(state, id, envelope);
 }
 

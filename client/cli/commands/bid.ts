@@ -39,7 +39,7 @@ const bid: CommandSpec<Input> = {
     "bid <space> award <item>",
   ],
   details:
-    "A bid counts when it is stamped at or before the deadline and committed before the award. The award rule: lowest cost wins; ties go to the shorter estimate, then the higher confidence, then the smaller bid id. Once bids are called, the item can no longer be claimed directly.",
+    "A bid counts when it is stamped at or before the deadline and committed before the award. The award rule: lowest cost wins; ties go to the shorter estimate, then the higher confidence, then the smaller bid id. Once bids are called, the item can no longer be claimed directly. At the deadline the edge posts the award itself and tells the bidders in the item's thread; `award` does it sooner where no edge sequences (a node hosting the space).",
   examples: ["commons bid incident-42 call 3fa9c1 --in 300 --max-cost 50", "commons bid incident-42 3fa9c1 --cost 12 --eta 900 --confidence 0.8", "commons bid incident-42 award 3fa9c1"],
   options: {
     cost: { type: "string" }, eta: { type: "string" }, confidence: { type: "string" }, note: { type: "string" }, in: { type: "string" },
