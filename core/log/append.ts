@@ -85,6 +85,8 @@ export class BatchAppender {
   private readonly tips = new Map<string, Tip | null>();
   /** hlc of every envelope appended in this batch, for dep checks without a read. */
   private readonly appended = new Map<string, string>();
+  /** hlc of every held dep read in this batch (the same heads are cited by many envelopes). */
+  private readonly cited = new Map<string, string>();
   private readonly headsAdded = new Set<string>();
   private readonly headsRemoved = new Set<string>();
   private nextArrival: number | undefined;
@@ -212,7 +214,13 @@ export class BatchAppender {
   }
 
   private hlcOf(id: EnvelopeId): string | undefined {
-    return this.appended.get(id) ?? this.sql.exec<{ hlc: string }>(`SELECT hlc FROM log_envelopes WHERE ${idIs()}`, id, id)[0]?.hlc;
+    let hlc = this.appended.get(id) ?? this.cited.get(id);
+    if (hlc === undefined) {
+      hlc = this.sql.exec<{ hlc: string }>(`SELECT hlc FROM log_envelopes WHERE ${idIs()}`, id, id)[0]?.hlc;
+      // A held envelope's hlc never changes: a batch citing the same dep many times reads it once.
+      if (hlc !== undefined) this.cited.set(id, hlc);
+    }
+    return hlc;
   }
 
   /** An id is cited: it stops being a head (an id added in this batch is simply never written). */

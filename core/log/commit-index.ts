@@ -111,6 +111,19 @@ export class SqlCommitIndex {
     return row === undefined ? undefined : toStatus(row);
   }
 
+  /**
+   * `statusOf` for many ids, a statement per 90 of them (by key, then by the whole id, as
+   * `idIs`): a batch's results and the sequencer's pending filter each asked once per id.
+   */
+  statusesOf(ids: readonly string[]): Map<EnvelopeId, CommitStatus> {
+    const wanted = new Set(ids);
+    const out = new Map<EnvelopeId, CommitStatus>();
+    const rows = this.inChunks(ids, (chunk) =>
+      this.sql.exec<CommitRow>(`SELECT ${COMMIT_COLUMNS} FROM log_commits WHERE id_key IN (${chunk.map(() => ID_KEY_OF).join(",")})`, ...chunk));
+    for (const row of rows) if (wanted.has(row.id)) out.set(row.id as EnvelopeId, toStatus(row));
+    return out;
+  }
+
   /** The commit at `index`, if committed. */
   committedAt(index: number): CommittedEntry | undefined {
     const row = this.sql.exec<CommitRow>(`SELECT idx, id, verdict, reason, receipt FROM log_commits WHERE idx = ?`, index)[0];
@@ -179,9 +192,11 @@ export class SqlCommitIndex {
         ...chunk, ...MEMBERSHIP_TYPES,
       )).map((row) => [row.id, JSON.parse(row.text) as Envelope]));
     const rows: CommittedEntry[] = [];
+    // The appointments for these indexes, read once (not a statement per entry).
+    const appointments = this.appointmentsFor(fresh[0]!.index, fresh.at(-1)!.index + 1);
     for (const entry of fresh) {
       // As the pure rule: at each index, an owner's appointment may hand the role over first.
-      this.activateAppointments(entry.index);
+      this.activateAppointments(entry.index, appointments);
       if (this.meta.current !== envelope.author || already.has(entry.id)) break;
       already.add(entry.id); // twice in one receipt: the pure rule stops at the second too
       rows.push({ id: entry.id, index: entry.index, verdict: entry.verdict, ...(entry.reason === undefined ? {} : { reason: entry.reason }), receipt });
@@ -197,7 +212,7 @@ export class SqlCommitIndex {
       );
     }
     this.top += rows.length;
-    this.activateAppointments(this.top + 1);
+    this.activateAppointments(this.top + 1, appointments);
     this.saveMeta();
     this.forgetRejectedJoiners(rows);
   }
@@ -212,12 +227,27 @@ export class SqlCommitIndex {
     for (const { id, author } of joins) if (ids.has(id)) recheckWriter(this.sql, author);
   }
 
-  /** An owner's appointment for `index` (lowest id first) hands the role over there, once. */
-  private activateAppointments(index: number): void {
-    if (this.meta.ranges.some((range) => range.from === index)) return;
-    const appointments = this.sql.exec<{ author: string; sequencer: string }>(
-      `SELECT author, sequencer FROM log_appointments WHERE from_idx = ? ORDER BY id`, index,
+  /** The appointments held for indexes `from`…`to`, by index, each list lowest id first. */
+  private appointmentsFor(from: number, to: number): Map<number, { author: string; sequencer: string }[]> {
+    const byIndex = new Map<number, { author: string; sequencer: string }[]>();
+    const rows = this.sql.exec<{ from_idx: number; author: string; sequencer: string }>(
+      `SELECT from_idx, author, sequencer FROM log_appointments WHERE from_idx BETWEEN ? AND ? ORDER BY from_idx, id`, from, to,
     );
+    for (const row of rows) {
+      const list = byIndex.get(Number(row.from_idx)) ?? [];
+      list.push({ author: row.author, sequencer: row.sequencer });
+      byIndex.set(Number(row.from_idx), list);
+    }
+    return byIndex;
+  }
+
+  /**
+   * An owner's appointment for `index` (lowest id first) hands the role over there, once.
+   * `held`: the appointments already read for a range that includes `index`.
+   */
+  private activateAppointments(index: number, held: ReadonlyMap<number, readonly { author: string; sequencer: string }[]>): void {
+    if (this.meta.ranges.some((range) => range.from === index)) return;
+    const appointments = held.get(index) ?? [];
     const chosen = appointments.find((appointment) => this.meta.owners.includes(appointment.author as Did));
     if (chosen === undefined) return;
     this.meta.current = chosen.sequencer as Did;

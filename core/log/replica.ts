@@ -26,7 +26,7 @@ import { missingPage } from "./missing.js";
 import type { Envelope } from "./envelope.js";
 import type { EnvelopeId, VersionVector } from "./ids.js";
 import { runQuery, type LogQuery, type LogQueryResult } from "./query.js";
-import { ensureLogSchema, idIs } from "./schema.js";
+import { ensureLogSchema, ID_KEY_OF, idIs } from "./schema.js";
 import { SEQUENCER_META_TYPES, type BodyOf, type EnvelopeType } from "./types/index.js";
 import { badInviteProof, badSignature, hasValidInviteProof, hasValidSignature, identifyEnvelope, type IdentifiedEnvelope, type IdentifyResult } from "./verify.js";
 import { createEnvelope, type WriterState } from "./writer.js";
@@ -188,6 +188,21 @@ export class LogReplica {
     return row === undefined ? undefined : toStored(row);
   }
 
+  /** `get` for many ids (a statement per 90, not one each), in the order asked; ids not held are left out. */
+  getMany(ids: readonly EnvelopeId[]): StoredEnvelope[] {
+    const rows = new Map<string, EnvelopeRow>();
+    for (let i = 0; i < ids.length; i += 90) {
+      const chunk = ids.slice(i, i + 90);
+      const found = this.sql.exec<EnvelopeRow>(`SELECT arrival, id, text FROM log_envelopes WHERE id_key IN (${chunk.map(() => ID_KEY_OF).join(",")})`, ...chunk);
+      for (const row of found) rows.set(row.id, row);
+    }
+    // By key, then by the whole id: another id may share a key.
+    return ids.flatMap((id) => {
+      const row = rows.get(id);
+      return row === undefined ? [] : [toStored(row)];
+    });
+  }
+
   /** Envelopes that arrived after `arrival`, in arrival order. */
   since(arrival = 0, limit = Number.MAX_SAFE_INTEGER): StoredEnvelope[] {
     return this.sql
@@ -205,6 +220,17 @@ export class LogReplica {
     if (committed !== undefined) return { state: "committed", ...committed };
     const kind = type ?? this.sql.exec<{ type: string }>(`SELECT type FROM log_envelopes WHERE ${idIs()}`, id, id)[0]?.type;
     return kind !== undefined && SEQUENCER_META_TYPES.has(kind as EnvelopeType) ? { state: "unsequenced" } : { state: "tentative" };
+  }
+
+  /** `status` for many ids: the committed ones in one read per 90, the others one by one (a batch's receipts, say). */
+  statuses(ids: readonly EnvelopeId[]): Map<EnvelopeId, EnvelopeStatus> {
+    const committed = this.commits.statusesOf(ids);
+    const out = new Map<EnvelopeId, EnvelopeStatus>();
+    for (const id of ids) {
+      const status = committed.get(id);
+      out.set(id, status === undefined ? this.status(id) : { state: "committed", ...status });
+    }
+    return out;
   }
 
   /** Channel and control-plane reads; see `query.ts` for the filters and cursor. */

@@ -16,10 +16,8 @@ export type Once = (key: string, action: () => Promise<void>) => Promise<void>;
 
 /** The accepted envelopes of a sequencing run, read once for every watcher that needs them. */
 export function acceptedEnvelopes(host: Pick<ToolHost, "replica">, entries: readonly CommitEntry[]): LogEntry[] {
-  return entries.flatMap((entry) => {
-    const stored = entry.verdict === "accepted" ? host.replica.get(entry.id) : undefined;
-    return stored ? [{ id: stored.id, envelope: stored.envelope }] : [];
-  });
+  const ids = entries.flatMap((entry) => (entry.verdict === "accepted" ? [entry.id] : []));
+  return host.replica.getMany(ids).map((stored) => ({ id: stored.id, envelope: stored.envelope }));
 }
 
 /** Reacts to freshly committed, accepted envelopes (see `acceptedEnvelopes`). */

@@ -121,7 +121,8 @@ export class LogRoom {
       this.fanOut(accepted, fromPeerId);
       this.fanOut(receipts, null);
       // Each stored item with its status after sequencing: a writer learns its verdict at once.
-      return results.map((r) => (r.id !== undefined && r.status !== "rejected" ? { ...r, commit: this.replica.status(r.id) } : r));
+      const statuses = this.replica.statuses(results.flatMap((r) => (r.id !== undefined && r.status !== "rejected" ? [r.id] : [])));
+      return results.map((r) => (r.id !== undefined && r.status !== "rejected" ? { ...r, commit: statuses.get(r.id)! } : r));
     });
   }
 

@@ -32,6 +32,27 @@ describe("Sequencer", () => {
     expect(replica.commits.frontier).toBe(4);
   });
 
+  it("answers a batch's statuses and envelopes in one read as one by one (committed, rejected, tentative, unsequenced, absent)", async () => {
+    const { replica, cast } = await seededReplica();
+    const sequencer = new Sequencer(replica, cast.edge);
+    const { receipts } = await sequencer.sequence();
+    const rejected = await replica.append(cast.bob, "member.added", { member: cast.bob.did, role: "owner", domains: [] });
+    await sequencer.sequence();
+    const tentative = await replica.append(cast.carol, "channel.message", { content: "not yet" });
+    const absent = `sha256:${"0".repeat(64)}` as EnvelopeId;
+    const ids = [...replica.since(0).map((stored) => stored.id), absent];
+    expect(ids).toEqual(expect.arrayContaining([rejected.id, tentative.id, receipts[0]!]));
+    const batched = replica.statuses(ids);
+    expect([...batched.keys()]).toEqual(ids);
+    for (const id of ids) expect(batched.get(id)).toEqual(replica.status(id));
+    expect(batched.get(rejected.id)).toMatchObject({ state: "committed", verdict: "rejected" });
+    expect(batched.get(tentative.id)).toEqual({ state: "tentative" });
+    expect(batched.get(receipts[0]!)).toEqual({ state: "unsequenced" });
+    // In the order asked, absent ids left out.
+    const reversed = [...ids].reverse();
+    expect(replica.getMany(reversed)).toEqual(reversed.flatMap((id) => { const one = replica.get(id); return one ? [one] : []; }));
+  });
+
   it("does nothing when its key is not the space's sequencer", async () => {
     const { replica, cast } = await seededReplica();
     expect(await new Sequencer(replica, cast.bob).sequence()).toEqual({ entries: [], receipts: [] });
