@@ -15,14 +15,21 @@
  * Object cannot set another), so most lookups read two pages from disk; the key index is
  * 16 MiB with 22 interior pages, which stay cached. At the edge that cut the pages read per
  * batch of 256 from ~1,550 to ~600. Lookups match the key, then the whole id (`idIs`), so
- * two ids sharing a key cost one more row read, never a wrong answer. Schema version 3;
- * older tables are rebuilt once (`rebuildTable`). The commit index keys its ids the same way.
+ * two ids sharing a key cost one more row read, never a wrong answer. The commit index keys
+ * its ids the same way.
+ *
+ * Versions (`log_meta.schema_version`, acted on in `ensureLogSchema`): 1 → 2 backfills who may
+ * write; 2 → 3 rebuilds the keyed tables once (`rebuildTable`); 3 → 4 is sealed history
+ * (`log_segments`; a sealed row's `text` is '', its bytes in a segment). A version-3 store
+ * needs nothing converted (it has sealed nothing), but the number must move: a build that
+ * knows version 3 would read a sealed row's empty text as an envelope, so it must refuse a
+ * version-4 store (`log-schema-newer`) rather than open it.
  */
 import { CommonsError } from "../errors.js";
 import type { SqlStorage } from "../storage/sql.js";
 import type { Envelope } from "./envelope.js";
 
-export const LOG_SCHEMA_VERSION = 3;
+export const LOG_SCHEMA_VERSION = 4;
 
 /**
  * One row per accepted envelope. `text` is the canonical signed JSON (without id): the
@@ -109,12 +116,14 @@ const INDEXES = [
 
 /** Creates the log tables if absent and migrates older ones. Safe to call on every open. */
 export function ensureLogSchema(sql: SqlStorage): void {
-  for (const statement of STATEMENTS) sql.exec(statement);
+  sql.exec(STATEMENTS[0]!);
   const held = sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'schema_version'`)[0]?.value;
   const version = held === undefined ? 0 : Number(held);
-  if (version > LOG_SCHEMA_VERSION) {
-    throw new CommonsError("log-schema-newer", `This log was written by a newer Commons (schema ${version}, this one reads ${LOG_SCHEMA_VERSION}): upgrade.`, { status: 500 });
+  // Before any other table is made: a newer store is left exactly as it was.
+  if (!(version <= LOG_SCHEMA_VERSION)) {
+    throw new CommonsError("log-schema-newer", `This log was written by a newer Commons (log schema ${version}; this build reads up to ${LOG_SCHEMA_VERSION}): upgrade Commons to open it. Nothing was changed.`, { status: 500 });
   }
+  for (const statement of STATEMENTS.slice(1)) sql.exec(statement);
   if (version === 1) backfillWriters(sql);
   // Versions 1–2 → 3, keyed ids; by shape, not version (a store from before versions were
   // recorded has the old table too). Rows copied in arrival order: every answer unchanged.

@@ -1,8 +1,9 @@
 /**
- * Log schema version 2 → 3 (core/log/schema.ts `rebuildTable`): a store written before ids
- * were found by `id_key` opens, its envelope and commit tables are rebuilt without the unique
- * indexes on the text id, and it keeps every envelope, status and query answer; it ingests
- * and sequences on afterwards.
+ * Log schema migrations (core/log/schema.ts). 2 → 3 (`rebuildTable`): a store written before
+ * ids were found by `id_key` opens, its envelope and commit tables are rebuilt without the
+ * unique indexes on the text id, and it keeps every envelope, status and query answer; it
+ * ingests and sequences on afterwards. 3 → 4 (sealed history): a version-3 store opens as 4
+ * with nothing lost; a store newer than this build is refused (`log-schema-newer`) untouched.
  */
 import { describe, expect, it } from "vitest";
 import { NodeSql } from "../../../client/node/sqlite.js";
@@ -10,7 +11,7 @@ import type { EnvelopeId } from "../../../core/log/ids.js";
 import { LogReplica, type WireEnvelope } from "../../../core/log/replica.js";
 import { LOG_SCHEMA_VERSION } from "../../../core/log/schema.js";
 import { Sequencer } from "../../../core/state/sequencer.js";
-import { keys, SPACE, T0 } from "./fixtures.js";
+import { keys, seededReplica, SPACE, T0 } from "./fixtures.js";
 
 /** log_envelopes exactly as schema version 2 created it (frozen here: the migration's input). */
 const VERSION_2_ENVELOPES = [
@@ -127,7 +128,7 @@ describe("log schema migration 2 → 3", () => {
     replica = LogReplica.open(sql, SPACE);
 
     expect(sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'schema_version'`)[0]?.value).toBe(String(LOG_SCHEMA_VERSION));
-    expect(LOG_SCHEMA_VERSION).toBe(3);
+    expect(LOG_SCHEMA_VERSION).toBe(4);
     // No index on the text id is left; the table and its indexes are what a fresh store has.
     expect(indexedColumns(sql)).not.toContain("id");
     expect(indexedColumns(sql)).toEqual(current);
@@ -148,5 +149,55 @@ describe("log schema migration 2 → 3", () => {
     LogReplica.open(sql, SPACE);
     expect(indexedColumns(sql)).toEqual(current);
     sql.close();
+  });
+});
+
+describe("log schema 3 → 4 (sealed history), and a newer store", () => {
+  const versionOf = (sql: NodeSql) => sql.exec<{ value: string }>(`SELECT value FROM log_meta WHERE key = 'schema_version'`)[0]?.value;
+
+  /** A store as version 3 left it: no log_segments table (it predates sealing), version 3. */
+  async function version3Store() {
+    const { replica, cast } = await seededReplica();
+    await new Sequencer(replica, cast.edge).sequence();
+    await replica.append(cast.bob, "channel.message", { content: "before the upgrade" }, { now: T0 + 50 });
+    const sql = replica.sql as NodeSql;
+    sql.exec(`DROP TABLE log_segments`);
+    sql.exec(`UPDATE log_meta SET value = '3' WHERE key = 'schema_version'`);
+    return { replica, sql, cast };
+  }
+
+  it("a version-3 store opens as version 4, with its sealed-history table and every envelope and status", async () => {
+    const { replica, sql, cast } = await version3Store();
+    const ids = replica.since(0).map((stored) => stored.id);
+    const before = { since: replica.since(0), statuses: [...replica.statuses(ids)], heads: replica.heads(), frontier: replica.commits.frontier };
+    const reopened = LogReplica.open(sql, SPACE);
+    expect(versionOf(sql)).toBe("4");
+    expect(sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'log_segments'`)).toHaveLength(1);
+    expect(sql.exec(`SELECT COUNT(*) AS n FROM log_segments`)).toEqual([{ n: 0 }]);
+    expect({ since: reopened.since(0), statuses: [...reopened.statuses(ids)], heads: reopened.heads(), frontier: reopened.commits.frontier }).toEqual(before);
+    const next = await reopened.append(cast.carol, "channel.message", { content: "after it" }, { now: T0 + 60 });
+    await new Sequencer(reopened, cast.edge).sequence();
+    expect(reopened.status(next.id)).toMatchObject({ state: "committed", verdict: "accepted" });
+  });
+
+  it("a store of a newer version is refused with log-schema-newer and left as it was", async () => {
+    const { replica, sql } = await version3Store();
+    sql.exec(`UPDATE log_meta SET value = '5' WHERE key = 'schema_version'`);
+    const schema = () => sql.exec(`SELECT type, name, sql FROM sqlite_master ORDER BY name`);
+    const tables = schema();
+    const rows = replica.since(0);
+    let refused: unknown;
+    try {
+      LogReplica.open(sql, SPACE);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toMatchObject({ code: "log-schema-newer", status: 500 });
+    expect((refused as Error).message).toContain("log schema 5; this build reads up to 4");
+    expect((refused as Error).message).toContain("upgrade Commons");
+    // Nothing was made or stamped: the missing table is still missing, the version still 5.
+    expect(schema()).toEqual(tables);
+    expect(versionOf(sql)).toBe("5");
+    expect(replica.since(0)).toEqual(rows);
   });
 });
