@@ -3,6 +3,7 @@
  * file and a fresh context (its own IndexedDB, so its own key) per person. Waiting is always
  * on a DOM condition (locator.waitFor / expect polling), never on a timer.
  */
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 
@@ -74,4 +75,33 @@ export async function joinWith(p: Person, url: string, name: string): Promise<vo
 export async function post(p: Person, text: string): Promise<void> {
   await p.page.fill("input[name=message]", text);
   await p.page.getByRole("button", { name: "Post" }).click();
+}
+
+/**
+ * A space made by a CLI owner (`owner`, a node of test/support/cli.ts), with a browser added
+ * as a second owner under `name`: the page's own key, read from the landing page. Agents are
+ * then added by the CLI owner (`commons agent add` needs a node's key).
+ */
+export async function coOwner(browser: Browser, http: string, owner: { ok(args: string[]): Promise<string> }, space: string, name: string): Promise<Person & { did: string }> {
+  await owner.ok(["create", `${http}/s/${space}`]);
+  const p = await person(browser, `${http}/`);
+  const did = (await p.page.getByTestId("my-did").textContent({ timeout: 20_000 }))!;
+  await owner.ok(["members", space, "add", did, "--role", "owner", "--name", name]);
+  await owner.ok(["sync", space]);
+  await p.page.goto(`${http}/s/${space}`);
+  await synced(p);
+  return { ...p, did };
+}
+
+/**
+ * Posts through the space's MCP tools as the holder of `token` (the tool host signs it for
+ * them): the way to write a message in a work item's thread, which `commons post --thread`
+ * (message threads only) cannot.
+ */
+export async function postByMcp(http: string, space: string, token: string, args: { content: string; mentions?: string[]; threadRef?: string }): Promise<void> {
+  const client = new Client({ name: "commons-browser-test", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${http}/s/${space}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  const result = (await client.callTool({ name: "post_message", arguments: args })) as { isError?: boolean; structuredContent?: { commit?: { verdict?: string } } };
+  await client.close();
+  if (result.isError) throw new Error(`post_message refused: ${JSON.stringify(result)}`);
 }
