@@ -97,7 +97,7 @@ describe("CoalitionDO", () => {
   it("a message lands in the coalition's thread as the caller's; the member whose domain it is answers, and only that one", async () => {
     const { s, db, web, id, key, url } = await team("coalition-ask");
     const token = await issueAgentCapability(s.owner, { agent: key });
-    const sent = await rpc(url, "SendMessage", { ...userMessage("m-1", "Reads from the database are slow since noon"), configuration: { blocking: true } }, token);
+    const sent = await rpc(url, "SendMessage", userMessage("m-1", "Reads from the database are slow since noon"), token);
     expect(sent.status, JSON.stringify(sent.body)).toBe(200);
     const task = sent.body.result.task;
     expect(task.status.state).toBe("TASK_STATE_COMPLETED");
