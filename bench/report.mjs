@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { barChart, lineChart } from "./lib/svg.mjs";
 import { engineSections } from "./report-engine.mjs";
 import { agentsSection } from "./agents-report.mjs";
+import { webSection } from "./web-report.mjs";
 
 const chartsDir = fileURLToPath(new URL("./results/charts/", import.meta.url));
 const f = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : Number(x).toFixed(d));
@@ -315,6 +316,8 @@ the spread between p50 and min is other load on the machine's ${results.machine.
 
   // 8–11: issue 11's engine at scale (bench/report-engine.mjs).
   const engineFindings = engineSections(b, results, { checks, sections, chart, f, ms, ratio, table });
+  // 13: issue 14's web app (bench/web-report.mjs).
+  webSection(b, { checks, sections, f, ms, table });
   // 14: issue 12's agents (bench/agents-report.mjs).
   agentsSection(b, { checks, sections, f, ms, table });
 

@@ -39,9 +39,8 @@ async function answer<T>(res: Response): Promise<T> {
 
 export const logState = async (space: string): Promise<LogState> => answer(await fetch(`/s/${space}/log/state`));
 
-/** A self-issued root token for the door: who this browser is, valid wherever its key is a member. */
-export async function doorToken(signer: Signer, space: string): Promise<string> {
-  const { epoch } = await logState(space);
+/** A self-issued root token for the door at the committed `epoch` (GET /log/state): who this browser is. */
+export async function doorToken(signer: Signer, space: string, epoch: number): Promise<string> {
   return issueCapability(signer, { sub: signer.did, space, tools: ["*"], tier: 4, epoch, ttlSeconds: 3600 });
 }
 

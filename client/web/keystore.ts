@@ -1,8 +1,10 @@
 /**
  * What a browser keeps between visits, in IndexedDB: its identity (an Ed25519 key pair whose
  * private key is not extractable: IndexedDB stores the CryptoKey itself, never its bytes),
- * the spaces it belongs to (the landing page's list), and its outbox (envelopes signed but
- * not yet acknowledged by the edge, so offline work survives a reload).
+ * the spaces it belongs to (the landing page's list), its outbox (envelopes signed but
+ * not yet acknowledged by the edge, so offline work survives a reload), and its copy of each
+ * space's log (envelopes the page verified, client/web/verify.ts), so a reload reads them
+ * here and asks its edge only for what is missing.
  */
 import { CryptoKeySigner } from "../../core/identity/crypto-key-signer.js";
 import type { WireEnvelope } from "../../core/log/replica.js";
@@ -11,6 +13,7 @@ const DB = "commons";
 const KEYS = "keys";
 const SPACES = "spaces";
 const OUTBOX = "outbox";
+const COPY = "envelopes";
 
 export interface KnownSpace {
   space: string;
@@ -23,11 +26,16 @@ export interface KnownSpace {
 let opened: Promise<IDBDatabase> | undefined;
 function db(): Promise<IDBDatabase> {
   opened ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => {
-      request.result.createObjectStore(KEYS);
-      request.result.createObjectStore(SPACES, { keyPath: "space" });
-      request.result.createObjectStore(OUTBOX, { keyPath: "id" });
+    const request = indexedDB.open(DB, 2);
+    request.onupgradeneeded = (event) => {
+      // Version 1 had the key, the spaces and the outbox; version 2 adds the log's copy.
+      if (event.oldVersion < 1) {
+        request.result.createObjectStore(KEYS);
+        request.result.createObjectStore(SPACES, { keyPath: "space" });
+        request.result.createObjectStore(OUTBOX, { keyPath: "id" });
+      }
+      // Keyed by [space, arrival here], so one space's copy reads back in the order it came.
+      if (event.oldVersion < 2) request.result.createObjectStore(COPY);
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -72,3 +80,32 @@ export const outboxOf = async (space: string) =>
   (await run<OutboxItem[]>(OUTBOX, "readonly", (s) => s.getAll() as IDBRequest<OutboxItem[]>)).filter((item) => item.space === space).sort((a, b) => a.n - b.n);
 export const putOutbox = (item: OutboxItem) => run(OUTBOX, "readwrite", (s) => s.put(item));
 export const dropOutbox = (id: string) => run(OUTBOX, "readwrite", (s) => s.delete(id));
+
+/**
+ * The log's copy: verified envelopes by space, in the order they arrived here (catch-up order
+ * is causal, live pushes follow it). `n` continues from the copy's last key.
+ */
+export async function copyOf(space: string): Promise<{ envelopes: WireEnvelope[]; next: number }> {
+  const range = IDBKeyRange.bound([space, 0], [space, Number.MAX_SAFE_INTEGER]);
+  const database = await db();
+  const tx = database.transaction(COPY, "readonly");
+  const store = tx.objectStore(COPY);
+  const values = store.getAll(range) as IDBRequest<WireEnvelope[]>;
+  const last = store.openKeyCursor(range, "prev");
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve({ envelopes: values.result, next: last.result === null ? 0 : Number((last.result.key as [string, number])[1]) + 1 });
+    tx.onerror = () => reject(tx.error);
+  });
+}
+
+/** Appends verified envelopes to the copy in one transaction (all kept, or none). */
+export async function keepInCopy(space: string, from: number, envelopes: readonly WireEnvelope[]): Promise<void> {
+  const tx = (await db()).transaction(COPY, "readwrite");
+  const store = tx.objectStore(COPY);
+  envelopes.forEach((envelope, i) => store.put(envelope, [space, from + i]));
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}

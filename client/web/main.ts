@@ -11,7 +11,7 @@ import { h, render, type ComponentChild } from "preact";
 import { isSpaceId } from "../../core/ids.js";
 import { createJoinEnvelope, decodeInviteUrl } from "../../core/space/invite.js";
 import { createEnvelope } from "../../core/log/writer.js";
-import { EdgeRefusal, logState, postEnvelopes } from "./edge.js";
+import { EdgeRefusal, logState, postEnvelopes, type LogState } from "./edge.js";
 import { identity, rememberSpace } from "./keystore.js";
 import { SpaceNode } from "./space-node.js";
 import { YjsLink } from "./yjs-link.js";
@@ -65,24 +65,25 @@ async function main(): Promise<void> {
       },
     }));
   }
-  await open(space);
+  await open(space, state);
 }
 
-/** Opens the space, or shows the door's refusal. */
-async function open(space: string): Promise<void> {
+/** Opens the space, or shows the door's refusal. `state` is the gate's `GET /log/state`, reused. */
+async function open(space: string, state?: LogState): Promise<void> {
   const signer = await identity();
-  const node = new SpaceNode(space, signer);
-  // The document's socket opens alongside the log's, with the same token; a refusal closes both.
-  const yjs = node.doorToken().then((token) => new YjsLink(space, signer, token, node.nameOf(signer.did)));
+  const node = new SpaceNode(space, signer, state);
+  // The document rides on the node's socket (one socket per page); attached before it opens.
+  const yjs = new YjsLink(node, signer, node.nameOf(signer.did));
   try {
     await node.start();
   } catch (error) {
     node.stop();
-    void yjs.then((link) => link.destroy(), () => undefined);
+    yjs.destroy();
     if (error instanceof EdgeRefusal) return show(h(Refused, { space, code: error.code, message: error.message }));
     throw error;
   }
-  show(h(SpaceApp, { node, yjs: await yjs }));
+  performance.mark("commons:space-ready");
+  show(h(SpaceApp, { node, yjs }));
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,14 @@
  * live, catch-up and pushes, docs/PROTOCOL.md "The signed log on the socket"), commit status
  * from the sequencer's receipts (core/log/commits.ts, the same rule every replica runs),
  * envelopes written here with core/log/writer.ts and this browser's key, and the read model
- * (`GET /view`, asked again on every `view.changed`).
+ * (`GET /view`, asked again on every `view.changed`). The same socket carries the document's
+ * Yjs frames (yjs-link.ts attaches to it): one socket per page.
+ *
+ * What it holds is verified here first (verify.ts) and kept in IndexedDB (keystore.ts), so a
+ * reload reads its copy and says `log.hello` with the copy's version vector: only the new
+ * tail crosses the socket. A first visit (an empty copy) fetches the newest page of the log
+ * (`GET /log?since=count-TAIL`) beside the view and shows it while the catch-up fills the
+ * rest behind it (docs/WEB.md, "First meaningful paint").
  *
  * Offline: what is written while the socket is down is kept in the outbox (IndexedDB) and
  * shown tentative; it is pushed, in order, after the next catch-up. The browser's
@@ -20,11 +27,22 @@ import { decodeLogServerMessage, encodeLogMessage } from "../../core/log/sync-pr
 import type { BodyOf, EnvelopeType } from "../../core/log/types/index.js";
 import { createEnvelope } from "../../core/log/writer.js";
 import { MessageType } from "../../core/yjs/frames.js";
-import { doorToken, read } from "./edge.js";
+import { doorToken, logState, read, type LogState } from "./edge.js";
 import { dropOutbox, outboxOf, putOutbox } from "./keystore.js";
+import { LogCopy } from "./log-copy.js";
+import { verifyBatch, type Unverified } from "./verify.js";
 
 /** Tokens live an hour (edge.ts); one is reused for 50 minutes. */
 const TOKEN_REUSE_MS = 50 * 60_000;
+/** A first visit's newest page: enough envelopes for the channel's newest threads and their receipts. */
+const TAIL = 300;
+
+/** The document's side of the shared socket (yjs-link.ts). */
+export interface DocumentPort {
+  open(): void;
+  close(): void;
+  frame(bytes: Uint8Array): void;
+}
 
 export type Connection = "offline" | "connecting" | "syncing" | "synced";
 
@@ -53,36 +71,73 @@ export class SpaceNode {
   readonly refusal = signal<{ code: string; message: string } | null>(null);
   /** When the newest envelope arrived, per id (for "new since you looked" and benchmarks). */
   readonly arrivedAt = new Map<EnvelopeId, number>();
+  /** What the edge sent that failed verification: never held, never shown as committed. */
+  readonly unverified = signal<Unverified[]>([]);
 
   private ws: WebSocket | null = null;
   private sentWaiters = new Map<string, Array<() => void>>();
   private outbox: WireEnvelope[] = [];
   private outboxN = 0;
   private tips = new Map<Did, { seq: number; id: EnvelopeId; hlc: string }>();
-  private received: VersionVector = {};
+  private copy: LogCopy | null = null;
+  /** Log frames are handled in order (verification is async; a batch must land before `log.synced`). */
+  private frames: Promise<unknown> = Promise.resolve();
+  /** While a first visit's catch-up fills in behind the newest page: what it brought, in causal order. */
+  private filling: WireEnvelope[] | null = null;
+  private document: DocumentPort | null = null;
+  private state: Promise<LogState>;
   private writing: Promise<unknown> = Promise.resolve();
   private retry = 250;
   private stopped = false;
   private token: Promise<string> | null = null;
   private tokenAt = 0;
 
-  constructor(readonly space: string, readonly signer: Signer) {}
+  /** `state` is the `GET /log/state` the gate already read, if any (its epoch goes into the token). */
+  constructor(readonly space: string, readonly signer: Signer, state?: LogState) {
+    this.state = state === undefined ? logState(space) : Promise.resolve(state);
+  }
 
+  /** The document's frames ride on this node's socket; attach before `start`. */
+  attachDocument(port: DocumentPort): void {
+    this.document = port;
+    if (this.ws?.readyState === WebSocket.OPEN) port.open();
+  }
+
+  sendFrame(bytes: Uint8Array): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(bytes);
+  }
+
+  /** Resolves once what a first paint shows is here: the copy (or the newest page) and the view. */
   async start(): Promise<void> {
-    this.outbox = (await outboxOf(this.space)).map((item) => item.envelope);
-    this.outboxN = this.outbox.length;
-    for (const envelope of this.outbox) this.hold(envelope, false);
+    const [{ copy, envelopes }, outbox] = await Promise.all([LogCopy.open(this.space), outboxOf(this.space)]);
+    this.copy = copy;
+    for (const envelope of envelopes) this.hold(envelope);
+    this.outbox = outbox.map((item) => item.envelope);
+    this.outboxN = outbox.length === 0 ? 0 : outbox.at(-1)!.n + 1;
+    for (const envelope of this.outbox) this.hold(envelope);
     this.unsent.value = this.outbox.length;
     addEventListener("offline", () => this.ws?.close(4000, "offline"));
     addEventListener("online", () => this.connect());
-    // The socket's catch-up and the view load together; a refusal of the view stops both.
+    if (envelopes.length === 0) this.filling = [];
+    // The socket's catch-up, the view and (first visit) the newest page load together; a refusal stops all.
     void this.connect();
     try {
-      await this.refreshView();
+      await Promise.all([this.refreshView(), this.filling === null ? null : this.newestPage()]);
     } catch (error) {
       this.stop();
       throw error;
     }
+  }
+
+  /** A first visit's newest page of the log, verified like everything else, shown before the catch-up ends. */
+  private async newestPage(): Promise<void> {
+    const token = await this.doorToken();
+    // A reader's `/log/state` has the count (arrival positions run 1..count); a newcomer's does not.
+    const { count } = await read<{ count: number }>(`/s/${this.space}/log/state`, token);
+    const page = await read<{ envelopes: Array<{ id: EnvelopeId; envelope: Omit<WireEnvelope, "id"> }> }>(
+      `/s/${this.space}/log?since=${Math.max(0, count - TAIL)}&limit=${TAIL}`, token);
+    if (this.filling === null) return; // the catch-up finished first
+    await this.admit(page.envelopes.map(({ id, envelope }) => ({ ...envelope, id }) as WireEnvelope), false);
   }
 
   stop(): void {
@@ -119,26 +174,50 @@ export class SpaceNode {
       const { id, envelope } = await createEnvelope(this.signer, { space: this.space as never, last: this.tips.get(me) ?? null, heads }, type, body, Date.now());
       const wire = { ...envelope, id } as WireEnvelope;
       this.outbox.push(wire);
-      // Shown at once; pushed once it is in the outbox, so a reload never loses what was sent.
-      this.hold(wire, false);
+      this.hold(wire);
       this.unsent.value = this.outbox.length;
+      // Sent before the outbox's write lands (that write costs a disk flush, on the latency path): the
+      // outbox keeps it until acknowledged either way, so a reload re-pushes it if the send was lost.
+      if (this.connection.value === "synced") this.send({ t: "log.push", batch: [wire] });
       this.bump();
       await putOutbox({ id, space: this.space, envelope: wire, n: this.outboxN++ });
-      if (this.connection.value === "synced") this.send({ t: "log.push", batch: [wire] });
       return wire;
     });
     this.writing = next.catch(() => undefined);
     return next;
   }
 
-  private hold(envelope: WireEnvelope, fromEdge: boolean): void {
-    if (fromEdge) this.received[envelope.author] = Math.max(this.received[envelope.author] ?? 0, envelope.seq);
+  private hold(envelope: WireEnvelope): void {
     const tip = this.tips.get(envelope.author as Did);
     if (tip === undefined || tip.seq < envelope.seq) this.tips.set(envelope.author as Did, { seq: envelope.seq, id: envelope.id, hlc: envelope.hlc });
     if (this.held.has(envelope.id)) return;
     this.held.set(envelope.id, envelope);
     this.arrivedAt.set(envelope.id, performance.now());
     this.commits.add(envelope.id, envelope);
+  }
+
+  /**
+   * Verifies a batch from the edge, holds what passed and keeps it in the copy (`socket`: in
+   * the log's causal order; the newest page is kept only when the catch-up brings it again).
+   * What failed is listed in `unverified` with its code and held nowhere.
+   */
+  private async admit(batch: WireEnvelope[], socket: boolean): Promise<void> {
+    const { good, bad } = await verifyBatch(this.space, batch, this.held);
+    if (bad.length > 0) this.unverified.value = [...this.unverified.value, ...bad];
+    if (socket && this.filling !== null) this.filling.push(...good);
+    for (const envelope of good) this.hold(envelope);
+    if (socket) this.copy?.keep(good);
+    this.bump();
+  }
+
+  /** The catch-up behind a newest page ended: the held map takes the log's order (the channel draws in it). */
+  private filled(): void {
+    if (this.filling === null) return;
+    const before = [...this.held.values()];
+    this.held.clear();
+    for (const envelope of this.filling) this.held.set(envelope.id, envelope);
+    for (const envelope of before) if (!this.held.has(envelope.id)) this.held.set(envelope.id, envelope);
+    this.filling = null;
   }
 
   private send(message: Parameters<typeof encodeLogMessage>[0]): void {
@@ -164,11 +243,13 @@ export class SpaceNode {
     ws.onopen = () => {
       this.retry = 250;
       this.connection.value = "syncing";
-      this.send({ t: "log.hello", vv: this.received, live: true });
+      this.send({ t: "log.hello", vv: this.copy?.vector() ?? {}, live: true });
+      this.document?.open();
     };
     ws.onmessage = (event) => this.onFrame(new Uint8Array(event.data as ArrayBuffer));
     ws.onclose = () => {
       if (this.ws === ws) this.ws = null;
+      this.document?.close();
       this.offline();
     };
   }
@@ -183,22 +264,24 @@ export class SpaceNode {
 
   private onFrame(bytes: Uint8Array): void {
     const decoder = decoding.createDecoder(bytes);
-    // Yjs frames on this socket are ignored: the document has its own provider (yjs-link.ts).
-    if (decoding.readVarUint(decoder) !== MessageType.log) return;
+    if (decoding.readVarUint(decoder) !== MessageType.log) return this.document?.frame(bytes);
     const decoded = decodeLogServerMessage(decoding.readVarString(decoder));
     if (!decoded.ok) return;
     const message = decoded.message;
+    // Acks settle writes at once; everything else waits for the batches before it to be verified.
+    if (message.t === "log.ack") return void this.acked(message.results);
+    this.frames = this.frames.then(() => this.onLogMessage(message)).catch(() => undefined);
+  }
+
+  private async onLogMessage(message: Exclude<ReturnType<typeof decodeLogServerMessage>, { ok: false }>["message"]): Promise<void> {
     switch (message.t) {
       case "log.batch":
-        for (const envelope of message.envelopes) this.hold(envelope, true);
-        this.bump();
-        return;
+        return this.admit(message.envelopes, true);
       case "log.synced":
+        this.filled();
+        this.bump();
         this.connection.value = "synced";
         if (this.outbox.length > 0) for (let i = 0; i < this.outbox.length; i += 256) this.send({ t: "log.push", batch: this.outbox.slice(i, i + 256) });
-        return;
-      case "log.ack":
-        void this.acked(message.results);
         return;
       case "view.changed":
         void this.refreshView();
@@ -217,7 +300,7 @@ export class SpaceNode {
       const envelope = this.outbox.find((e) => e.id === result.id);
       if (envelope === undefined) continue;
       if (result.status === "rejected") this.refusal.value = { code: result.code ?? "rejected", message: result.message ?? "the edge refused it" };
-      else this.received[envelope.author] = Math.max(this.received[envelope.author] ?? 0, envelope.seq);
+      else this.copy?.keep([envelope]);
       this.outbox = this.outbox.filter((e) => e.id !== result.id);
       await dropOutbox(result.id);
       for (const resolve of this.sentWaiters.get(result.id) ?? []) resolve();
@@ -233,8 +316,10 @@ export class SpaceNode {
    */
   async doorToken(): Promise<string> {
     if (this.token === null || Date.now() > this.tokenAt + TOKEN_REUSE_MS) {
+      // The first token uses the state read at start; a later one (or a retry) reads the epoch again.
+      const state = this.tokenAt === 0 ? this.state : logState(this.space);
       this.tokenAt = Date.now();
-      this.token = doorToken(this.signer, this.space);
+      this.token = state.then((s) => doorToken(this.signer, this.space, s.epoch));
       // A failed mint (the edge unreachable) is not kept: the next call tries again.
       this.token.catch(() => (this.token = null));
     }

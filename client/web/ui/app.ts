@@ -95,6 +95,7 @@ export function SpaceApp({ node, yjs }: { node: SpaceNode; yjs: YjsLink }) {
       me?.role === "owner" ? h(Invite, { node }) : null,
     ),
     refusal ? h("p", { class: "error", role: "alert", "data-testid": "write-refusal" }, `${refusal.code}: ${refusal.message}`) : null,
+    node.unverified.value.length > 0 ? h("p", { class: "error", role: "alert", "data-testid": "unverified" }, `${node.unverified.value.length} envelope(s) from the edge failed verification and are not shown: ${[...new Set(node.unverified.value.map((u) => u.code))].join(", ")}`) : null,
     h("div", { class: "grid" },
       h(Channel, { node, seenBefore }),
       h("aside", null, h(Attention, { node }), h(Presence, { node, yjs }), h(Work, { node })),

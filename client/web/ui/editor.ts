@@ -13,12 +13,12 @@ const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"
 export function mountEditor(parent: HTMLElement, yjs: YjsLink, name: string): () => void {
   const text = yjs.doc.getText("notes");
   const color = COLORS[yjs.doc.clientID % COLORS.length]!;
-  yjs.provider.awareness.setLocalStateField("user", { name, color, colorLight: `${color}33` });
+  yjs.awareness.setLocalStateField("user", { name, color, colorLight: `${color}33` });
   const view = new EditorView({
     parent,
     state: EditorState.create({
       doc: text.toString(),
-      extensions: [keymap.of(yUndoManagerKeymap), EditorView.lineWrapping, yCollab(text, yjs.provider.awareness)],
+      extensions: [keymap.of(yUndoManagerKeymap), EditorView.lineWrapping, yCollab(text, yjs.awareness)],
     }),
   });
   return () => view.destroy();
