@@ -17,10 +17,12 @@ import { verifyAgentCard } from "../../core/a2a/card.js";
 import type { EnvelopeId } from "../../core/log/ids.js";
 import { coalitionUrl } from "../../durable-objects/coalition-address.js";
 import { addAgent } from "../support/agent-in-space.js";
+import { useCliNodes } from "../support/cli.js";
 import { useEdge } from "../support/edge.js";
 import { seedSpace, type SeededSpace } from "../support/seed-space.js";
 
 const edgeOf = useEdge();
+const cliNode = useCliNodes();
 type Body = Record<string, any>;
 const messages = (seeded: SeededSpace) =>
   seeded.replica.since(0).filter((e) => e.envelope.type === "channel.message").map((e) => ({ id: e.id, body: e.envelope.body as Body }));
@@ -88,3 +90,31 @@ for (const binding of ["JSONRPC", "HTTP+JSON"] as const) {
     });
   });
 }
+
+describe("a coalition's A2A endpoint from the CLI", () => {
+  it("`commons coalition show` prints its A2A URL and `commons a2a send` to it is answered by the member who takes it", { timeout: 240_000 }, async () => {
+    const seeded = await seedSpace(edgeOf(), "coalition-a2a-cli");
+    const fast = { options: { gapAfterMs: 200, unclaimedAfterMs: 200 } };
+    const db = await addAgent(edgeOf().http, seeded, `co-db-cli-${process.pid}`, ["database"], fast);
+    const web = await addAgent(edgeOf().http, seeded, `co-web-cli-${process.pid}`, ["frontend"], fast);
+    const formed = await tool(seeded, "form_coalition", { name: "ui-speed", goal: "a faster first paint", members: [db.did, web.did] });
+    const andy = cliNode("coalition-andy", seeded.andy);
+    await andy.ok(["join", `${edgeOf().http}/s/${seeded.space}`]);
+    await andy.ok(["sync", seeded.space]);
+    const shown = await andy.ok(["coalition", seeded.space, "show", formed.id.slice("sha256:".length, "sha256:".length + 12)]);
+    const url = coalitionUrl(edgeOf().http, seeded.space, formed.id as EnvelopeId);
+    expect(shown).toContain(`a2a: ${url}`);
+    const card = await andy.ok(["a2a", "card", url]);
+    expect(card).toContain(`did        ${formed.key}  (card signature verified)`);
+    expect(card).toMatch(/skill {6}frontend: Work in the frontend domain, by co-web-cli-/);
+
+    const text = "The frontend bundle doubled in size this week";
+    const sent = JSON.parse(await andy.ok(["a2a", "send", url, text, "--json"])) as { task: Body };
+    expect(sent.task.status.state).toBe("TASK_STATE_COMPLETED");
+    expect(sent.task.status.message.parts[0].text).toContain(`(${web.did}) answered:`);
+    await seeded.socket.until(() => messages(seeded).some((m) => m.body.actor === web.did && messages(seeded).some((a) => a.id === m.body.threadRef && a.body.content === text)));
+    const ask = messages(seeded).find((m) => m.body.content === text)!;
+    expect(ask.body).toMatchObject({ actor: seeded.andy.did, threadRef: formed.id });
+    seeded.close();
+  });
+});

@@ -11,6 +11,7 @@ import type { SpaceId } from "../../../core/ids.js";
 import type { EnvelopeId } from "../../../core/log/ids.js";
 import type { BodyOf, EnvelopeType } from "../../../core/log/types/index.js";
 import { coalitionBalance, type Coalition } from "../../../core/state/coalition.js";
+import { coalitionUrl } from "../../../durable-objects/coalition-address.js";
 import type { SpaceState } from "../../../core/views/state.js";
 import { requireIdentity } from "../../node/identity.js";
 import type { LocalSpace } from "../../node/local-space.js";
@@ -118,12 +119,15 @@ const coalition: CommandSpec<Input> = {
         const state = localView(local).committed;
         const at = Date.now();
         const teams = input.action === "ls" ? [...state.coalitions.values()] : [coalitionNamed(state, input.space, input.id!)];
-        const shown = teams.map((team) => coalitionSummary(state, team, at));
+        // Its actor's A2A endpoint at the copy's edge (`commons a2a send <url> …` talks to the team).
+        const edge = local.meta("edge");
+        const shown = teams.map((team) => ({ ...coalitionSummary(state, team, at), ...(input.action === "show" && edge ? { a2a: coalitionUrl(edge, input.space, team.id) } : {}) }));
         if (input.json) io.out(JSON.stringify(input.action === "ls" ? shown : shown[0]));
         else for (const team of shown) {
           io.out(`${shortId(team.id)}  ${team.status.padEnd(9)} epoch ${team.epoch}  ${team.quorum}-of-${team.n}  balance ${team.balance ?? "unbounded"}  spent ${team.spent}  ${team.name}`);
           if (input.action === "show") {
             io.out(`  goal: ${team.goal}\n  key: ${team.key}\n  members: ${team.members.map(shortDid).join(", ")}`);
+            if (team.a2a) io.out(`  a2a: ${team.a2a}  (\`commons a2a send ${team.a2a} "<text>"\`: its members answer)`);
             for (const vote of team.votes) io.out(`  vote: ${shortDid(vote.member)} ${vote.motion}${vote.branch ? ` ${shortId(vote.branch)}` : ""} at epoch ${vote.epoch}`);
           }
         }
