@@ -10,7 +10,9 @@
  *   the owner is "monitoring" and reaches the page's attention once the owner is "active",
  *   where approving it lets the claim run.
  */
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { repoRoot } from "../../scripts/edge-dev.mjs";
 import { useCliNodes } from "../support/cli.js";
 import { useEdge } from "../support/edge.js";
 import { coOwner, postByMcp, useBrowser } from "./browser.js";
@@ -46,6 +48,8 @@ describe("agents and the owner's page", () => {
     expect(await ada.page.getByTestId("escalation").count()).toBe(1);
     // The deferrals themselves mention the other agent, not Ada: nothing else needs her.
     expect(await ada.page.getByTestId("mention").count()).toBe(0);
+    // The README's picture of "Needs you" with an agent's escalation (COMMONS_SCREENSHOTS=1).
+    if (process.env.COMMONS_SCREENSHOTS === "1") await ada.page.screenshot({ path: join(repoRoot, "docs/images/web-needs-you.png") });
 
     // Ada takes it from the row: the same row now says who holds it; no second row appears.
     const before = await row.elementHandle();
