@@ -63,6 +63,10 @@ the line in B's DOM, both on the pages' clocks (a MutationObserver installed bef
 
 ${table(["seen in", "n", "p50 ms", "p90 ms", "p99 ms"], [["another browser", o.remote.n, ms(o.remote.p50), ms(o.remote.p90), ms(o.remote.p99)], ["the sender's page", o.local.n, ms(o.local.p50), ms(o.local.p90), ms(o.local.p99)]])}
 
-p99 ${ms(o.remote.p99)} ms: ${verdict(o.remote.p99 <= o.targetP99Ms)} against ≤ 100 ms. **Bundle** (scripts/build-web.mjs): first paint ${bu.initialKiB} KiB gzip of ${bu.budgetKiB.initial}, on demand ${bu.lazyKiB} of ${bu.budgetKiB.lazy}: ${verdict(bundleOk)}.
+${o.path ? `Where the time goes (the frame carrying the message timed as it left the sender's page and reached the other's):
+
+${table(["leg", "p50 ms", "p90 ms", "p99 ms"], [["sender's page: submit → frame sent (sign)", ms(o.path.sender.p50), ms(o.path.sender.p90), ms(o.path.sender.p99)], ["edge and wire: sent → received by the other page", ms(o.path.edge.p50), ms(o.path.edge.p90), ms(o.path.edge.p99)], ["other page: received → drawn (verify, hold, render)", ms(o.path.receiver.p50), ms(o.path.receiver.p90), ms(o.path.receiver.p99)]])}
+
+` : ""}p99 ${ms(o.remote.p99)} ms: ${verdict(o.remote.p99 <= o.targetP99Ms)} against ≤ 100 ms. **Bundle** (scripts/build-web.mjs): first paint ${bu.initialKiB} KiB gzip of ${bu.budgetKiB.initial}, on demand ${bu.lazyKiB} of ${bu.budgetKiB.lazy}: ${verdict(bundleOk)}.
 `);
 }

@@ -8,9 +8,15 @@
  * first paint loads (the entry and everything it imports statically) or the chunks loaded on
  * demand (the editor, the timeline's fold) grow past their gzip budget. `dist/web/budget.json`
  * records the figures.
+ *
+ * The shell loads `main.js`, a few lines written here that ask for every chunk of the first
+ * paint at once (`<link rel=modulepreload>`) and then import the entry (`app.js`): loaded
+ * directly, the entry's static imports are only requested once it has arrived and been
+ * parsed, one round trip later (about 100 ms of a first paint on this machine, measured with
+ * the page's resource timing).
  */
 import { build } from "esbuild";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
@@ -70,7 +76,19 @@ const lazy = new Set();
 for (const file of initial) for (const imported of outputs[file].imports) if (imported.kind === "dynamic-import") staticClosure(imported.path, lazy);
 for (const file of initial) lazy.delete(file);
 const kib = (files) => Math.round(([...files].filter((f) => f.endsWith(".js") || f.endsWith(".css")).reduce((sum, f) => sum + gz(f), 0) / 1024) * 10) / 10;
-const figures = { initialKiB: kib(initial), lazyKiB: kib(lazy), budgetKiB: BUDGET_KIB, files: Object.fromEntries(Object.keys(outputs).filter((f) => !f.endsWith(".map")).map((f) => [relative("dist/web", f), gz(f)])) };
+
+// The entry becomes app.js; main.js preloads its static closure, then imports it.
+renameSync(join(root, entry), join(out, "app/app.js"));
+const chunks = [...initial].filter((f) => f !== entry && f.endsWith(".js")).map((f) => relative(join(out, "app"), join(root, f)));
+const loader = `// Written by scripts/build-web.mjs: the first paint's chunks requested at once, then the app.
+for (const f of ${JSON.stringify(chunks)}) { const l = document.createElement("link"); l.rel = "modulepreload"; l.href = new URL(f, import.meta.url).href; document.head.append(l); }
+import("./app.js");
+`;
+writeFileSync(join(out, "app/main.js"), loader);
+initial.delete(entry);
+initial.add(relative(root, join(out, "app/app.js")));
+initial.add(relative(root, join(out, "app/main.js")));
+const figures = { initialKiB: kib(initial), lazyKiB: kib(lazy), budgetKiB: BUDGET_KIB, files: Object.fromEntries([...Object.keys(outputs).filter((f) => f !== entry && !f.endsWith(".map")), ...initial].map((f) => [relative("dist/web", f), gz(f)])) };
 writeFileSync(join(out, "budget.json"), JSON.stringify(figures, null, 2));
 
 const over = [];

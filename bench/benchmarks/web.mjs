@@ -53,6 +53,24 @@ const OBSERVE = () => {
   window.__drawn = new Map();
   window.__submitted = [];
   addEventListener("submit", () => window.__submitted.push(at()), true);
+  // Where a message's time goes: when the frame carrying it left one page and reached the other.
+  window.__wire = { sent: new Map(), received: new Map() };
+  const note = (map, data) => {
+    if (typeof data === "string") return;
+    const text = new TextDecoder().decode(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+    for (const match of text.matchAll(/latency \d+ [a-z0-9]+/g)) if (!map.has(match[0])) map.set(match[0], at());
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => note(window.__wire.received, event.data));
+    }
+    send(data) {
+      note(window.__wire.sent, data);
+      super.send(data);
+    }
+  };
   new MutationObserver((records) => {
     const now = at();
     for (const record of records) for (const node of record.addedNodes) {
@@ -66,6 +84,7 @@ const OBSERVE = () => {
   }).observe(document, { childList: true, subtree: true });
 };
 const drawnAt = (page, text) => page.evaluate((t) => window.__drawn.get(t) ?? null, text);
+const wireAt = (page, side, text) => page.evaluate(([s, t]) => window.__wire[s].get(t) ?? null, [side, text]);
 
 async function open(browser, url) {
   const context = await browser.newContext();
@@ -186,6 +205,9 @@ export async function run({ quick, log }) {
     await synced(other.page);
     const remote = [];
     const local = [];
+    // The path, split: the sender's page (submit → frame sent), the edge and the wire (→ frame
+    // received in the other page), the other page (→ line drawn: verify, hold, render).
+    const path = { sender: [], edge: [], receiver: [] };
     for (let i = 0; i < messages; i++) {
       const text = `latency ${i} ${Math.random().toString(36).slice(2)}`;
       await owner.page.fill("input[name=message]", text);
@@ -195,6 +217,11 @@ export async function run({ quick, log }) {
       const sent = await owner.page.evaluate(() => window.__submitted.at(-1));
       local.push((await drawnAt(owner.page, text)) - sent);
       remote.push((await drawnAt(other.page, text)) - sent);
+      const left = await wireAt(owner.page, "sent", text);
+      const arrived = await wireAt(other.page, "received", text);
+      path.sender.push(left - sent);
+      path.edge.push(arrived - left);
+      path.receiver.push((await drawnAt(other.page, text)) - arrived);
     }
     log(`web: another browser p50 ${median(remote).toFixed(0)} ms, p99 ${percentile([...remote].sort((a, b) => a - b), 99).toFixed(0)} ms; own page p50 ${median(local).toFixed(0)} ms`);
     return {
@@ -202,7 +229,10 @@ export async function run({ quick, log }) {
       params: { big, rounds, messages, browser: browser.version() },
       firstPaint: paints.firstVisit,
       reloadPaint: paints.reload,
-      otherBrowser: { remote: stats(remote), local: stats(local), ratio: median(remote) / median(local), targetP99Ms: 100 },
+      otherBrowser: {
+        remote: stats(remote), local: stats(local), ratio: median(remote) / median(local), targetP99Ms: 100,
+        path: { sender: stats(path.sender), edge: stats(path.edge), receiver: stats(path.receiver) },
+      },
       bundle: budget,
     };
   } finally {
