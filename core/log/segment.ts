@@ -27,6 +27,7 @@ export const SEGMENT_CODES = {
   "history-segment-corrupt": "A sealed history segment does not decode or its content does not hash to its header: the stored object was altered; rebuild this edge with `commons host <space-url>`.",
   "history-segment-mismatch": "A history segment is well formed but is not the one this replica sealed (hash, space, index or range differ): the object was substituted; rebuild this edge with `commons host <space-url>`.",
   "history-unavailable": "This replica sealed part of its history but has no history store bound: bind it (HISTORY in wrangler.toml) or rebuild with `commons host <space-url>`.",
+  "history-resequenced": "A sequencer hand-over re-sequenced commits inside this replica's sealed history, and the committed state cannot be folded again from sealed text here: rebuild this edge from a node's full copy with `commons host <space-url>` (the copy holds every text); posts are still stored and receipts still counted.",
 } as const;
 export type SegmentCode = keyof typeof SEGMENT_CODES;
 

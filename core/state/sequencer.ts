@@ -12,7 +12,7 @@
  * The committed state is kept between runs and only extended, unless the resolver had to
  * recompute (a sequencer hand-over rewrote the past), in which case it is rebuilt.
  */
-import { CommonsError } from "../errors.js";
+import { CommonsError, isCommonsError } from "../errors.js";
 import type { Signer } from "../identity/signer.js";
 import { judge } from "../views/authority.js";
 import { causalOrder } from "../views/causal.js";
@@ -20,6 +20,7 @@ import { CHECKPOINT_EVERY, StateStore, type StoredState } from "./store.js";
 import { applyEnvelope, type SpaceState } from "../views/state.js";
 import type { EnvelopeId } from "../log/ids.js";
 import type { LogReplica, StoredEnvelope } from "../log/replica.js";
+import { segmentError } from "../log/segment.js";
 import { SEQUENCER_META_TYPES } from "../log/types/index.js";
 
 /** Small enough that a receipt with long reasons stays well under the 64 KiB cap. */
@@ -154,11 +155,23 @@ export class Sequencer {
       this.store.save(held, { all: true });
     }
     if (held.index === frontier) return;
-    for (let index = held.index + 1; index <= frontier; index++) {
-      const receipt = commits.committedAt(index)!;
-      if (receipt.verdict !== "accepted") continue;
-      const stored: StoredEnvelope | undefined = this.replica.get(receipt.id);
-      if (stored !== undefined) applyEnvelope(held.state, stored.id, stored.envelope);
+    try {
+      for (let index = held.index + 1; index <= frontier; index++) {
+        const receipt = commits.committedAt(index)!;
+        if (receipt.verdict !== "accepted") continue;
+        const stored: StoredEnvelope | undefined = this.replica.get(receipt.id);
+        if (stored !== undefined) applyEnvelope(held.state, stored.id, stored.envelope);
+      }
+    } catch (error) {
+      // Part-folded: the next use starts again from what is stored.
+      this.held = undefined;
+      // Past the stored index nothing is sealed (sealing stops at the scanned point), so only a
+      // fold from the start after a hand-over can meet sealed text: say so, and what to do.
+      if (isCommonsError(error) && error.code === "history-not-loaded") {
+        const from = commits.sequencerRanges().at(-1)?.from;
+        throw segmentError("history-resequenced", `After a hand-over from index ${from} the committed state must be folded again from index 1, through sealed history`);
+      }
+      throw error;
     }
     const before = held.index;
     held.index = frontier;
