@@ -222,5 +222,5 @@ export class CoalitionDO extends DurableObject<Env> {
 /** The task's final text: who answered, and what. */
 function answeredBy(reply: CoalitionReply, view: CoalitionView | undefined): string {
   const member = view?.members.find((m) => m.did === reply.actor);
-  return `${member?.name ?? reply.actor} (${reply.actor}) answered: ${reply.content}`;
+  return `${member?.name ? `${member.name} (${reply.actor})` : reply.actor} answered: ${reply.content}`;
 }

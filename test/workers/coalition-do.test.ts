@@ -17,8 +17,8 @@ import type { Did } from "../../core/identity/did.js";
 import { Ed25519Signer } from "../../core/identity/signer.js";
 import type { EnvelopeId } from "../../core/log/ids.js";
 import { coalitionName } from "../../durable-objects/coalition-address.js";
-import { edgeFetch, freshAgent, userMessage } from "./agent-client.js";
-import { addAgent, logOf, stubFor, type Posted } from "./agent-spaces-support.js";
+import { edgeFetch, freshAgent, sseEvents, userMessage } from "./agent-client.js";
+import { addAgent, logOf, stubFor, watcher, type Posted } from "./agent-spaces-support.js";
 import { openSpace, type TestSpace } from "./socket-client.js";
 
 const FAST = { unclaimedAfterMs: 150, gapAfterMs: 150 };
@@ -45,7 +45,8 @@ async function rpc(url: string, method: string, params: unknown, token?: string)
     headers: { "Content-Type": "application/json", "A2A-Version": "1.0", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ jsonrpc: "2.0", id: 7, method, params }),
   });
-  return { status: res.status, body: (await res.json()) as any };
+  const body = res.headers.get("Content-Type")?.startsWith("text/event-stream") ? await sseEvents(res) : await res.json();
+  return { status: res.status, body: body as any };
 }
 
 /** A space with two agents of different domains and a coalition of the two, formed by the owner with the MCP tool. */
@@ -123,6 +124,26 @@ describe("CoalitionDO", () => {
     const other = await issueAgentCapability(s.members.mia!, { agent: key });
     expect((await rpc(url, "GetTask", { id: task.id }, other)).body.error.code).toBe(-32001);
     expect((await rpc(url, "ListTasks", {}, other)).body.result.tasks).toEqual([]);
+  });
+
+  it("only a member of the coalition completes a task: the asker's and a non-member's replies in the thread do not", async () => {
+    const s = await openSpace("coalition-reply", { members: { mia: "human", nick: "human" } });
+    const formed = await tool(s, s.owner, "form_coalition", { name: "reviewers", goal: "review the launch copy", members: [s.members.mia!.did] });
+    const id = formed.id as string;
+    await stub(s.space, id).settled(id);
+    const url = `http://edge.test/coalitions/${coalitionName(s.space, id as EnvelopeId)}`;
+    const token = await issueAgentCapability(s.owner, { agent: formed.key });
+    const watch = await watcher(s);
+    // A streamed send: it ends when the task does.
+    const streamed = rpc(url, "SendStreamingMessage", userMessage("m-4", "Who can read the launch copy?"), token);
+    const ask = await watch.until(async () => (await logOf(s, "channel.message", `&thread=${id}`)).find((m) => m.envelope.body.content === "Who can read the launch copy?"));
+    for (const [who, content] of [[s.owner, "bump"], [s.members.nick!, "I can, though I am not on the team"], [s.members.mia!, "On it: reading now"]] as const) {
+      await tool(s, who, "post_message", { content, threadRef: ask.id });
+    }
+    const events = (await streamed).body as Array<Record<string, any>>;
+    const last = events.at(-1)!.result.statusUpdate.status;
+    expect(last.state).toBe("TASK_STATE_COMPLETED");
+    expect(last.message.parts[0].text).toBe(`mia (${s.members.mia!.did}) answered: On it: reading now`);
   });
 
   it("refuses the unauthenticated, forged tokens, tokens for someone else, and callers who may not write in the space", async () => {
