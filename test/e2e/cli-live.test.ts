@@ -1,9 +1,11 @@
 /**
  * The CLI as a live tool, as processes against a real `wrangler dev`: `commons log
  * --follow` prints what exists (the newest --limit) and then each envelope as the edge
- * sends it, authors by member name and the actor a tool host wrote for; `commons watch`
- * prints one line per attention item and again when its state changes. Both stop on
- * SIGINT with exit 0. Every wait reads the process's stdout until the line appears.
+ * sends it, authors by member name and the actor a tool host wrote for, and with `--json`
+ * one object per envelope and a `{id, status}` line when a tentative one commits; `commons
+ * watch` prints one line per attention item and again when its state changes, an agent's
+ * escalation among them (followed until someone holds the item). Both stop on SIGINT with
+ * exit 0. Every wait reads the process's stdout until the line appears.
  */
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { describe, expect, it } from "vitest";
@@ -112,4 +114,51 @@ describe("commons log --follow and commons watch", () => {
     expect(await interrupt(georgeWatch)).toBe(0);
     seeded.close();
   });
+
+  it("log --follow --json: one object per envelope, then an {id, status} line when a tentative one commits", { timeout: 240_000 }, async () => {
+    const seeded = await seedSpace(edgeOf(), "live-json");
+    const andy = nodeFor("andy-json", seeded.andy);
+    await andy.ok(["join", `${edgeOf().http}/s/${seeded.space}`]);
+    const follow = andy.start(["log", seeded.space, "--follow", "--json", "--limit", "1", "--type", "channel.message"]);
+    // Written to the copy and not yet synced: the follower sees it (SQLite's data_version) tentative.
+    const posted = /^posted (sha256:\w+)/.exec(await andy.ok(["post", seeded.space, "json follower"]))![1]!;
+    const first = JSON.parse(await follow.line(new RegExp(`"id":"${posted}".*"envelope"`))) as { id: string; arrival: number; envelope: { type: string; body: { content: string } }; status: { state: string } };
+    expect(first).toMatchObject({ id: posted, envelope: { type: "channel.message", body: { content: "json follower" } }, status: { state: "tentative" } });
+    expect(first.arrival).toBeGreaterThan(0);
+    await andy.ok(["sync", seeded.space]);
+    const changed = JSON.parse(await follow.line(new RegExp(`^\\{"id":"${posted}","status"`))) as Record<string, unknown>;
+    expect(changed).toEqual({ id: posted, status: expect.objectContaining({ state: "committed", verdict: "accepted", index: expect.any(Number) }) });
+    expect(await interrupt(follow)).toBe(0);
+    seeded.close();
+  });
+
+  it("watch: an agent's escalation is one line, printed again resolved when the owner takes the item", { timeout: 300_000 }, async () => {
+    const owner = nodeFor("owner-escalation");
+    const space = `live-escalation-${Date.now().toString(36)}`;
+    await owner.ok(["create", `${edgeOf().http}/s/${space}`]);
+    const suffix = Date.now().toString(36);
+    const didOf = (out: string) => /(did:key:z6Mk\S+)/.exec(out)![1]!;
+    const a = didOf(await owner.ok(["agent", "add", space, `watch-a-${suffix}`, "--domains", "ops"]));
+    const b = didOf(await owner.ok(["agent", "add", space, `watch-b-${suffix}`, "--domains", "design"]));
+    const item = /^work\.created (sha256:\w+)/.exec(await owner.ok(["work", space, "create", "Review the contract", "--domains", "legal"]))![1]!;
+    await owner.ok(["sync", space]);
+    const watch = owner.start(["watch", space]);
+    let printed = "";
+    watch.child.stdout!.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+    // Neither agent fits: they defer to each other, and the second deferral escalates to the owner.
+    const client = await mcpAs(space, (await owner.ok(["token", space])).trim());
+    await client.callTool({ name: "post_message", arguments: { content: "Can one of you take the legal review?", mentions: [a, b], threadRef: item } });
+    await client.close();
+    const line = await watch.line(/escalation\s/);
+    expect(line).toMatch(new RegExp(`^${space}  escalation \\w+  watch-[ab]-${suffix}: "Escalating \\\\"Review the contract\\\\" to you: .*" +\\[open: "Review the contract" needs an owner\\]$`));
+    const id = /escalation (\w+)/.exec(line)![1]!;
+
+    await owner.ok(["work", space, "claim", item]);
+    await owner.ok(["sync", space]);
+    expect(await watch.line(new RegExp(`escalation ${id} .*\\[resolved: claimed by `))).toBeTruthy();
+    expect(await interrupt(watch)).toBe(0);
+    // One item, two states: the deferrals (which mention the agents, not the owner) never showed.
+    expect(printed.trim().split("\n").map((l) => /^\S+\s+(\w+) (\S+)\s.*\[(\w+)/.exec(l)!.slice(1))).toEqual([["escalation", id, "open"], ["escalation", id, "resolved"]]);
+  });
 });
+
