@@ -5,6 +5,7 @@
 import { CommonsError } from "../../core/errors.js";
 import { a2aCommands } from "./commands/a2a.js";
 import { agentCommands } from "./commands/agent.js";
+import { artifactCommands } from "./commands/artifact.js";
 import { authorityCommands } from "./commands/authority.js";
 import { bidCommands } from "./commands/bid.js";
 import { branchCommands } from "./commands/branch.js";
@@ -22,7 +23,7 @@ import { workCommands } from "./commands/work.js";
 import { didYouMean, parseWith, type CommandSpec, type ParsedCommand } from "./spec.js";
 
 export const COMMANDS: readonly CommandSpec[] = [
-  ...nodeCommands, ...channelCommands, ...logCommands, ...watchCommands, ...workCommands, ...coalitionCommands, ...branchCommands, ...bidCommands, ...inviteCommands, ...spaceCommands, ...policyCommands, ...netCommands, ...bundleCommands, ...authorityCommands, ...a2aCommands, ...agentCommands,
+  ...nodeCommands, ...channelCommands, ...logCommands, ...watchCommands, ...workCommands, ...coalitionCommands, ...branchCommands, ...artifactCommands, ...bidCommands, ...inviteCommands, ...spaceCommands, ...policyCommands, ...netCommands, ...bundleCommands, ...authorityCommands, ...a2aCommands, ...agentCommands,
 ];
 
 export type Parsed = ParsedCommand | { help: true; spec: null } | { version: true };

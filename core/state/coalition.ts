@@ -111,9 +111,9 @@ export function applyCoalition(state: SpaceState, id: EnvelopeId, actor: Did, en
     return;
   }
   if (envelope.type === "branch.updated") {
-    const { branch: branchId, artifact, content } = envelope.body as BodyOf<"branch.updated">;
+    const { branch: branchId, artifact, content, version } = envelope.body as BodyOf<"branch.updated">;
     const branch = state.branches.get(branchId);
-    if (branch !== undefined) branch.staged = { ...branch.staged, [artifact]: { content, envelope: id } };
+    if (branch !== undefined) branch.staged = { ...branch.staged, [artifact]: { content, envelope: id, ...(version === undefined ? {} : { version }) } };
     return;
   }
   const body = envelope.body as { coalition: EnvelopeId };
@@ -187,7 +187,10 @@ function dissolve(state: SpaceState, coalition: Coalition, id: EnvelopeId, at: n
 /**
  * Promotion: every version staged on the branch becomes its artifact's current version
  * (appended to the artifact's versions, so the history shows where it came from); the
- * branch is kept, marked merged, as the record of the tentative work.
+ * branch is kept, marked merged, as the record of the tentative work. A version staged in
+ * Yjs becomes current as a pointer — the artifact's content names the branch's key, and the
+ * merged branch (staged no more) keeps the version — never as a copy of the text
+ * (core/yjs/branch-text.ts `renderArtifact`).
  */
 export function promoteBranch(state: SpaceState, branch: Branch, by: EnvelopeId): void {
   branch.status = "merged";

@@ -16,8 +16,12 @@
 import type { SqlStorage } from "../storage/sql.js";
 import { emptyState, type SpaceState } from "../views/state.js";
 
-/** 2: coalitions and markets (kinds of their own; a version 1 store holds none, so nothing to convert). */
-export const STATE_SCHEMA_VERSION = 2;
+/**
+ * 2: coalitions and markets (kinds of their own; a version 1 store holds none, so nothing to convert).
+ * 3: a branch's staged version may name its Yjs text's `version` (an optional field: rows
+ * from 2 read as inline versions, as they were written).
+ */
+export const STATE_SCHEMA_VERSION = 3;
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS state_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,

@@ -104,7 +104,7 @@ export interface Branch {
   /** The coalition whose quorum promotes it (core/state/coalition.ts). */
   coalition?: EnvelopeId;
   /** Artifact versions staged on it (`branch.updated`), by artifact id: current once promoted. */
-  staged?: Record<string, { content: BodyOf<"artifact.created">["content"]; envelope: EnvelopeId }>;
+  staged?: Record<string, { content: BodyOf<"artifact.created">["content"]; envelope: EnvelopeId; version?: string }>;
   /** The envelope that promoted it: its `branch.merged`, or the quorum's last vote. */
   promotedBy?: EnvelopeId;
 }

@@ -8,7 +8,8 @@
  * core/policy/coalition-rule.ts judges them).
  *
  * `branch.updated` is the tentative work a coalition promotes: a version of an artifact
- * staged on a branch, which becomes the artifact's current version only at promotion.
+ * staged on a branch, which becomes the artifact's current version only at promotion (its
+ * text inline, or the branch's Y.Text at a recorded version).
  */
 import { z } from "zod";
 import { actorSchema, approvalRefSchema, didSchema, distinct, envelopeIdSchema, labelSchema, textSchema } from "./common.js";
@@ -79,12 +80,22 @@ export const coalitionVotedBody = z.strictObject({
   approval: approvalRefSchema,
 }).refine((body) => (body.motion === "promote") === (body.branch !== undefined), { message: 'a "promote" vote names its branch; a "dissolve" vote names none' });
 
-/** A version of `artifact` staged on `branch`: current only once the branch is promoted. */
+/**
+ * A version of `artifact` staged on `branch`: current only once the branch is promoted.
+ * The text is either inline (older envelopes, and the `write_branch` tool), or the branch's
+ * Y.Text (core/yjs/branch-text.ts): then `content.ydoc` is exactly `branch/<branch>/<artifact>`
+ * and `version` the SHA-256 of the text staged, so the log pins a version without holding it.
+ */
 export const branchUpdatedBody = z.strictObject({
   branch: envelopeIdSchema,
   artifact: envelopeIdSchema,
   content: artifactContentSchema,
+  version: z.string().regex(/^sha256:[0-9a-f]{64}$/, "a version is sha256: and 64 hex digits").optional(),
   note: textSchema.optional(),
   actor: actorSchema,
   approval: approvalRefSchema,
+}).refine((body) => !("ydoc" in body.content) || body.content.ydoc === `branch/${body.branch}/${body.artifact}`, {
+  message: "a branch's Yjs text lives under branch/<branch>/<artifact>: name that key",
+}).refine((body) => ("ydoc" in body.content) === (body.version !== undefined), {
+  message: "a Yjs version names its version (the SHA-256 of its text); an inline one names none",
 });

@@ -8,16 +8,16 @@ import { describe, expect, it } from "vitest";
 import { NodeSql } from "../../../client/node/sqlite.js";
 import { STATE_SCHEMA_VERSION, StateStore } from "../../../core/state/store.js";
 
-describe("state schema 2", () => {
-  it("a version 1 store opens as version 2; an old checkpoint loads with empty coalitions and markets", () => {
+describe("state schema 2 and 3", () => {
+  it("a version 1 store opens as version 3; an old checkpoint loads with empty coalitions and markets", () => {
     const sql = new NodeSql();
     new StateStore(sql);
     sql.exec(`UPDATE state_meta SET value = '1' WHERE key = 'schema_version'`);
     // A snapshot as schema 1 wrote it: no coalitions, no markets.
     sql.exec(`INSERT INTO state_checkpoints (idx, json) VALUES (?, ?)`, 1000, JSON.stringify({ epoch: 3, visibility: "private", members: [], work: [], approvals: [], policies: [], artifacts: [], branches: [], savedViews: [], grants: [], revoked: [], invites: [] }));
     const store = new StateStore(sql);
-    expect(STATE_SCHEMA_VERSION).toBe(2);
-    expect(sql.exec<{ value: string }>(`SELECT value FROM state_meta WHERE key = 'schema_version'`)[0]?.value).toBe("2");
+    expect(STATE_SCHEMA_VERSION).toBe(3);
+    expect(sql.exec<{ value: string }>(`SELECT value FROM state_meta WHERE key = 'schema_version'`)[0]?.value).toBe("3");
     const { state, index } = store.checkpointAtOrBelow(1500);
     expect(index).toBe(1000);
     expect(state.epoch).toBe(3);
