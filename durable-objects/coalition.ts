@@ -166,6 +166,7 @@ export class CoalitionDO extends DurableObject<Env> {
 
   /** One SendMessage: post it in the thread as the caller, then wait for the member who takes it. */
   private async *ask(turn: Turn, signal: AbortSignal): AsyncIterable<Step> {
+    if (signal.aborted) return; // Canceled before it was posted: nothing reaches the space.
     const answer = await this.refresh({ op: "post", coalition: this.address.coalition, caller: turn.caller, text: turn.text });
     if (answer.refused !== undefined || answer.posted === undefined) {
       yield { kind: "rejected", text: `Not posted (${answer.refused?.code ?? "refused"}): ${answer.refused?.message ?? "the space did not take it"}` };
@@ -177,6 +178,8 @@ export class CoalitionDO extends DurableObject<Env> {
     yield { kind: "working", text: `Posted in coalition "${team.name}"'s thread as ${message}: the member who takes it answers here.` };
     const reply = await new Promise<CoalitionReply | undefined>((resolve) => {
       this.waiting.set(message, resolve);
+      // Canceled while the message was being posted: the abort has fired already.
+      if (signal.aborted) resolve(undefined);
       signal.addEventListener("abort", () => resolve(undefined), { once: true });
     }).finally(() => this.waiting.delete(message));
     if (reply === undefined) return;

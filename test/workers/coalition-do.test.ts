@@ -146,6 +146,29 @@ describe("CoalitionDO", () => {
     expect(last.message.parts[0].text).toBe(`mia (${s.members.mia!.did}) answered: On it: reading now`);
   });
 
+  it("a task waiting for its member is canceled on request; a coalition formed elsewhere answers with the object's own key, and its card says so", async () => {
+    const s = await openSpace("coalition-cancel", { members: { mia: "human" } });
+    const formed = await tool(s, s.owner, "form_coalition", { name: "quiet", goal: "nobody answers", members: [s.members.mia!.did] });
+    const url = `http://edge.test/coalitions/${coalitionName(s.space, formed.id as EnvelopeId)}`;
+    const token = await issueAgentCapability(s.owner, { agent: formed.key });
+    const sent = await rpc(url, "SendMessage", { ...userMessage("m-5", "anyone?"), configuration: { returnImmediately: true } }, token);
+    // Returned at once, before any member answered: submitted, or working once posted.
+    expect(["TASK_STATE_SUBMITTED", "TASK_STATE_WORKING"]).toContain(sent.body.result.task.status.state);
+    const canceled = await rpc(url, "CancelTask", { id: sent.body.result.task.id }, token);
+    expect(canceled.body.result.status.state).toBe("TASK_STATE_CANCELED");
+    expect((await rpc(url, "GetTask", { id: sent.body.result.task.id }, token)).body.result.status.state).toBe("TASK_STATE_CANCELED");
+
+    // Formed from a copy with a key the edge never saw: the object makes its own, and says so.
+    const key = (await Ed25519Signer.generate()).did;
+    const [elsewhere] = (await s.write("coalition.formed", { name: "offline-team", goal: "formed on a node", key, members: [s.owner.did] })) as Posted[];
+    expect(elsewhere!.commit).toMatchObject({ verdict: "accepted" });
+    const card = (await (await edgeFetch(`http://edge.test/coalitions/${coalitionName(s.space, elsewhere!.id)}/.well-known/agent-card.json`)).json()) as Record<string, any>;
+    const did = await verifyAgentCard(card);
+    expect(did).not.toBe(key);
+    expect(card.description).toContain(`its budget key ${key} was made where the coalition was formed`);
+    expect(await stub(s.space, elsewhere!.id).state()).toMatchObject({ did, adopted: false });
+  });
+
   it("refuses the unauthenticated, forged tokens, tokens for someone else, and callers who may not write in the space", async () => {
     const { s, db, key, url } = await team("coalition-door");
     const message = userMessage("m-2", "hello database");
