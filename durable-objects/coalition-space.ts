@@ -173,9 +173,13 @@ export class SpaceCoalitions {
     return { view, posted: written.id };
   }
 
-  /** `form_coalition`'s new key goes to its object, which keeps it as its own (awaited: the tool answers once it is kept). */
+  /**
+   * `form_coalition`'s new key goes to its object, which keeps it as its own (awaited: the
+   * tool answers once it is kept). The coalition is formed either way: if the hand-over
+   * fails, its object later answers with a key of its own and its card says so.
+   */
   async keep(coalition: EnvelopeId, key: Ed25519Signer): Promise<void> {
-    await this.stub(coalition).adopt(key.exportPrivateJwk());
+    await this.stub(coalition).adopt(key.exportPrivateJwk()).catch((error: unknown) => console.error(`coalition ${coalition}: its key was not handed over:`, error));
   }
 
   private askedOf(message: EnvelopeId): EnvelopeId | undefined {
