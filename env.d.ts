@@ -13,6 +13,10 @@ declare namespace Cloudflare {
     COMMONS_ALLOWED_HOSTS?: string;
     /** Quotas at the door as JSON, any subset of core/space/quota.ts QuotaConfig (defaults fill the rest). */
     COMMONS_QUOTAS?: string;
+    /** The agent whose card the origin root serves at /.well-known/agent-card.json (workers/index.ts); unset: 404. */
+    COMMONS_ROOT_AGENT?: string;
+    /** Agents' deterministic A2A-turn brain: "echo" (default) or "hold" (long-running tasks, core/a2a/hold-brain.ts). */
+    COMMONS_A2A_BRAIN?: string;
     /** The LLM brain's OpenAI-compatible chat-completions API (core/a2a/chat-client.ts); unset: no LLM brain. */
     COMMONS_LLM_URL?: string;
     COMMONS_LLM_MODEL?: string;

@@ -20,7 +20,7 @@ import type { Brain } from "../core/a2a/brain.js";
 import type { AgentProfile } from "../core/a2a/card.js";
 import { ChatClient, llmConfigFrom } from "../core/a2a/chat-client.js";
 import { delegateeBrain, delegateFunction } from "../core/a2a/delegate.js";
-import { echoBrain } from "../core/a2a/echo-brain.js";
+import { turnBrainNamed } from "../core/a2a/hold-brain.js";
 import { llmBrain, LlmSpaceBrain } from "../core/a2a/llm-brain.js";
 import { BrainExecutor } from "../core/a2a/executor.js";
 import { parseAgentName, type AgentName } from "../core/a2a/name.js";
@@ -41,12 +41,14 @@ export class AgentDO extends DurableObject<Env> {
   private readonly sql = new DurableObjectSql(this.ctx.storage);
   /** The model, when the edge has one (COMMONS_LLM_URL): the LLM brain thinks with it. */
   private readonly chat = ((config) => (config ? new ChatClient(config) : undefined))(llmConfigFrom(this.env));
-  /** A2A turns: the LLM brain once the agent thinks with it in some space, else the echo brain. */
+  /** The edge's deterministic A2A-turn brain: echo, or hold when COMMONS_A2A_BRAIN says so (core/a2a/hold-brain.ts). */
+  private readonly turnBrain = turnBrainNamed(this.env.COMMONS_A2A_BRAIN);
+  /** A2A turns: the LLM brain once the agent thinks with it in some space, else the deterministic one. */
   private readonly brain: Brain = delegateeBrain({
-    skill: echoBrain.skill,
+    skill: this.turnBrain.skill,
     think: (turn, signal) => (this.chat !== undefined && this.spaces.list().some((r) => r.options.brain === "llm")
       ? llmBrain(this.chat, () => this.profile())
-      : echoBrain).think(turn, signal),
+      : this.turnBrain).think(turn, signal),
   }, (space) => this.spaces.tools(space), () => this.name);
   private name!: AgentName;
   private signer!: Ed25519Signer;
@@ -98,6 +100,14 @@ export class AgentDO extends DurableObject<Env> {
    */
   notify(space: string, hint?: NotifyHint): void {
     this.ctx.waitUntil(this.spaces.notify(space, hint));
+  }
+
+  /**
+   * RPC: members of `space` turned active (its presence relay). An agent holding asks for one
+   * of them sends them now (reading presence itself: the push is a hint); else nothing.
+   */
+  presence(space: string, active: string[]): void {
+    this.spaces.presenceChanged(space, active);
   }
 
   /** RPC, for tests and tools: resolves once a notify has accounted for commit `index` in `space` (read or ruled out by its hint). */

@@ -12,6 +12,7 @@
  *   /agents/:name[/…]          an agent (AgentDO): A2A card, JSON-RPC and HTTP+JSON (docs/AGENTS.md)
  *   /coalitions/:id[/…]        a coalition (CoalitionDO, id `<space>~<hash>`): the same A2A bindings
  *                              for the team (docs/COORDINATION.md "CoalitionDO")
+ *   GET /.well-known/agent-card.json   the card of the agent COMMONS_ROOT_AGENT names (404 unset)
  */
 import { Hono } from "hono";
 import { CommonsError, isCommonsError } from "../core/errors.js";
@@ -99,6 +100,18 @@ const toCoalition = (c: { env: Env; req: { raw: Request; param(key: "id"): strin
 };
 app.all("/coalitions/:id", (c) => toCoalition(c));
 app.all("/coalitions/:id/*", (c) => toCoalition(c));
+
+// A2A's well-known card at the origin root, for clients that look only there (the A2A TCK
+// does): the card of one agent the deployment names, served by that agent unchanged (its
+// interfaces and signature name /agents/<name>). Unset, the origin has no card of its own.
+app.get("/.well-known/agent-card.json", (c) => {
+  const root = c.env.COMMONS_ROOT_AGENT;
+  if (!root) throw new CommonsError("not-found", "this edge names no root agent (set the COMMONS_ROOT_AGENT var); each agent's card is at /agents/:name/.well-known/agent-card.json", { status: 404 });
+  const name = parseAgentName(root);
+  const url = new URL(c.req.url);
+  url.pathname = `/agents/${name}/.well-known/agent-card.json`;
+  return c.env.AGENTS.get(c.env.AGENTS.idFromName(name)).fetch(new Request(url, c.req.raw));
+});
 
 app.notFound((c) => {
   const error = new CommonsError("not-found", `no route ${c.req.method} ${new URL(c.req.url).pathname}: see GET / for the routes`, { status: 404 });

@@ -63,7 +63,9 @@ export class BrainExecutor implements AgentExecutor {
         }
         this.publishStatus(bus, taskId, contextId, step);
         if (step.kind === "input-required") waiting = true;
-        if (step.kind !== "working") return;
+        // A detached task stays working with no run behind it: the SDK closes its bus, and a
+        // later CancelTask cancels the stored task, a later message starts a new turn.
+        if (step.kind !== "working" || step.detach) return;
       }
       if (abort.signal.aborted) return;
       start();
