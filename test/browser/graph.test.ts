@@ -67,7 +67,8 @@ describe("the work graph", () => {
     const counts = async (kind: string) => graph.locator(`[data-kind=${kind}]`).count();
 
     // Items, each with its creator; the cert's claimant and its earlier holder.
-    expect((await graph.getByTestId("graph-item").allTextContents()).sort()).toEqual(["Hero visuals · open", "Q1 campaign brief · open", "Rotate the cert · claimed"]);
+    const items = await graph.getByTestId("graph-item").evaluateAll((els) => els.map((el) => `${el.firstChild?.textContent} · ${el.getAttribute("data-status")}`));
+    expect(items.sort()).toEqual(["Hero visuals · open", "Q1 campaign brief · open", "Rotate the cert · claimed"]);
     for (const item of [cert, brief, visuals]) expect(await edgeOf("created", ownerDid, item).count()).toBe(1);
     expect(await edgeOf("claim", ownerDid, cert).count()).toBe(1);
     expect(await edgeOf("handoff", boDid, cert).count()).toBe(1);

@@ -30,7 +30,7 @@ describe("a human in the browser and an agent on a CLI node", () => {
     const ada = await person(browser(), `${edge().http}/`);
     await createSpace(ada, edge().http, space, "Checkout outage");
     const url = await inviteFrom(ada, "agent");
-    expect(await agent.ok(["join", url])).toMatch(new RegExp(`^joined ${space} as agent`));
+    expect(await agent.ok(["join", url, "--name", "ops-bot"])).toMatch(new RegExp(`^joined ${space} as agent \\(ops-bot\\)`));
 
     // The agent's message reaches the page, named and marked as the sequencer commits it.
     await agent.ok(["post", space, "agent here: looking at the logs"]);

@@ -34,6 +34,9 @@ export interface CoalitionRow {
   spent: number;
 }
 
+/** The drawing's columns (viewBox units): it is drawn in a side panel, so it stays narrow. */
+const WIDTH = 430, ROW = 26, MEMBER_X = 100, TEAM_X = 160, TEAM_W = 84, ITEM_X = 215, ARC_X = 395;
+
 interface Edge {
   kind: "created" | "claim" | "handoff" | "depends" | "member" | "for";
   from: string;
@@ -92,29 +95,30 @@ export function Graph({ node, work, coalitions }: { node: SpaceNode; work: reado
     if (c.item !== undefined && work.some((w) => w.id === c.item)) edges.push({ kind: "for", from: c.id, to: c.item });
   }
 
-  const rowH = 28;
-  const height = Math.max(people.length, work.length, teams.length) * rowH + 10;
-  const y = (i: number) => 20 + i * rowH;
+  const height = Math.max(people.length, work.length, teams.length) * ROW + 10;
+  const y = (i: number) => 20 + i * ROW;
   const at = new Map<string, { x: number; y: number }>();
-  people.forEach((p, i) => at.set(p, { x: 130, y: y(i) }));
-  teams.forEach((c, i) => at.set(c.id, { x: 230, y: y(i) }));
-  work.forEach((w, i) => at.set(w.id, { x: 330, y: y(i) }));
+  people.forEach((p, i) => at.set(p, { x: MEMBER_X, y: y(i) }));
+  teams.forEach((c, i) => at.set(c.id, { x: TEAM_X, y: y(i) }));
+  work.forEach((w, i) => at.set(w.id, { x: ITEM_X, y: y(i) }));
   const line = (e: Edge, i: number) => {
     const a = at.get(e.from)!, b = at.get(e.to)!;
     const data = { key: `${e.kind}${i}`, class: e.kind, "data-testid": "graph-edge", "data-kind": e.kind, "data-from": e.from, "data-to": e.to };
-    if (e.kind === "depends") return h("path", { ...data, d: `M 600 ${a.y} C 635 ${a.y}, 635 ${b.y}, 600 ${b.y}`, "marker-end": "url(#arrow)" });
+    if (e.kind === "depends") return h("path", { ...data, d: `M ${ARC_X} ${a.y} C ${ARC_X + 30} ${a.y}, ${ARC_X + 30} ${b.y}, ${ARC_X} ${b.y}`, "marker-end": "url(#arrow)" });
     // A coalition's node sits between the columns: its edges end at its box's sides.
-    const x1 = e.kind === "for" ? a.x + 45 : a.x, x2 = e.kind === "member" ? b.x - 45 : b.x;
+    const x1 = e.kind === "for" ? a.x + TEAM_W / 2 : a.x, x2 = e.kind === "member" ? b.x - TEAM_W / 2 : b.x;
     return h("line", { ...data, x1, y1: a.y, x2, y2: b.y });
   };
-  return h("svg", { class: "graph", "data-testid": "work-graph", width: "100%", height, viewBox: `0 0 640 ${height}` },
+  return h("svg", { class: "graph", "data-testid": "work-graph", width: "100%", height, viewBox: `0 0 ${WIDTH} ${height}` },
     h("defs", null, h("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 6, markerHeight: 6, orient: "auto" }, h("path", { d: "M0,0 L8,4 L0,8 z" }))),
     edges.map(line),
-    people.map((p, i) => h("text", { key: p, x: 125, y: y(i) + 4, "text-anchor": "end", "data-testid": "graph-member", "data-did": p }, node.nameOf(p))),
+    people.map((p, i) => h("text", { key: p, x: MEMBER_X - 5, y: y(i) + 4, "text-anchor": "end", "data-testid": "graph-member", "data-did": p }, node.nameOf(p).slice(0, 14))),
     teams.map((c, i) => h("g", { key: c.id, class: "coalition", "data-testid": "graph-coalition", "data-id": c.id, "data-epoch": c.epoch },
-      h("rect", { x: 185, y: y(i) - 11, width: 90, height: 22, rx: 6 }),
-      h("text", { x: 230, y: y(i) + 4, "text-anchor": "middle" }, `${c.name.slice(0, 10)} · e${c.epoch}`),
+      h("rect", { x: TEAM_X - TEAM_W / 2, y: y(i) - 11, width: TEAM_W, height: 22, rx: 6 }),
+      h("text", { x: TEAM_X, y: y(i) + 4, "text-anchor": "middle" }, `${c.name.slice(0, 8)} · e${c.epoch}`),
       h("title", null, `coalition ${c.name}: ${c.members.length} members at epoch ${c.epoch}, ${c.spent} spent`))),
-    work.map((w, i) => h("text", { key: w.id, x: 335, y: y(i) + 4, class: w.status, "data-testid": "graph-item", "data-id": w.id }, `${w.title.slice(0, 24)} · ${w.status}`)),
+    // The state is the item's colour (app.css), the whole title its tooltip: the labels stay one short line.
+    work.map((w, i) => h("text", { key: w.id, x: ITEM_X + 5, y: y(i) + 4, class: w.status, "data-testid": "graph-item", "data-id": w.id, "data-status": w.status },
+      w.title.length > 22 ? `${w.title.slice(0, 21)}…` : w.title, h("title", null, `${w.title} · ${w.status}`))),
   );
 }
