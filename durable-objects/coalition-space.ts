@@ -120,6 +120,9 @@ export class SpaceCoalitions {
 
   /** LogRoom's afterCommit, after the MCP host's: tells each concerned CoalitionDO, never waiting on it. */
   notify(entries: readonly CommitEntry[]): void {
+    // A space without coalitions pays nothing here (no envelope is read): the committed state,
+    // which already holds this run's commits, would show a coalition formed in it.
+    if (this.deps.state().coalitions.size === 0) return;
     const notices = new Map<EnvelopeId, CoalitionNotice>();
     const notice = (id: EnvelopeId) => notices.get(id) ?? notices.set(id, { replies: [] }).get(id)!;
     for (const entry of entries) {
