@@ -39,6 +39,8 @@ export interface SpaceMcpDeps {
   allowedHosts: readonly string[];
   setAlarm(at: number): void;
   getAlarm(): Promise<number | null>;
+  /** Hands `form_coalition`'s new key to the coalition's CoalitionDO (durable-objects/coalition-space.ts). */
+  keepCoalitionKey?: ToolHost["keepCoalitionKey"];
 }
 
 export class SpaceMcp {
@@ -133,6 +135,7 @@ export class SpaceMcp {
       now: () => Date.now(),
       locks: this.locks,
       ...(deps.history === undefined ? {} : { readSealed: (work, options) => deps.history!().read(work, options) }),
+      ...(deps.keepCoalitionKey === undefined ? {} : { keepCoalitionKey: deps.keepCoalitionKey }),
     };
   }
 }

@@ -45,12 +45,15 @@ export const COALITION_TOOLS = [
     }),
     summarize: (a) => `form coalition "${a.name}" of ${a.members.length}`,
     run: async (a, caller, host) => {
-      // The coalition's own identity: budget grants name it. Nothing is ever signed with it here.
-      const key = (await Ed25519Signer.generate()).did;
+      // The coalition's own identity: budget grants name it; at the edge its CoalitionDO keeps it
+      // and signs its A2A card with it. Nothing is ever signed with it in the space.
+      const signer = await Ed25519Signer.generate();
+      const key = signer.did;
       const w = await host.write("coalition.formed", {
         name: a.name, goal: a.goal, ...(a.item ? { item: a.item as EnvelopeId } : {}), key, members: a.members as Did[],
         ...(a.quorum ? { quorum: a.quorum } : {}), actor: caller.did,
       });
+      await host.keepCoalitionKey?.(w.id, signer);
       return { text: `coalition formed: ${w.id}; grant its budget to ${key}`, structured: { id: w.id, key, commit: w.status } };
     },
   }),
