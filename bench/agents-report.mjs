@@ -33,10 +33,17 @@ ${table(["call", "n", "p50 ms", "p99 ms", "max ms"], [["SendMessage → AgentDO"
 Ratio of p50s: ${f(r, 2)}× (target ≤ 2×: ${r <= 2 ? "PASS" : "MISS"}).
 
 **${subscribers.count} agents subscribed to one space**: an owner's post → its commit seen on the socket, first with no agent, then with ${subscribers.count} subscribed (each
-notified after every commit and reading from its cursor, deciding not to act); the runtime's CPU (workerd's user + system time) per commit is the cost of notifying them.
+notified after every commit with a summary of what committed, which its triggers filter before it reads anything: none of them matches a status post, so none reads);
+the runtime's CPU (workerd's user + system time) per commit is the cost of notifying them${requestsNote(subscribers)}.
 
 ${table(["subscribers", "n", "socket p50 ms", "socket p99 ms", "runtime CPU ms per commit"], [[0, subscribers.without.n, ms(subscribers.without.p50), ms(subscribers.without.p99), f(subscribers.without.cpuMsPerCommit, 1)], [subscribers.count, subscribers.with.n, ms(subscribers.with.p50), ms(subscribers.with.p99), f(subscribers.with.cpuMsPerCommit, 1)]])}
 
 Notifying ${subscribers.count} agents costs ${f(subscribers.notifyCpuMsPerCommit, 1)} ms of runtime CPU per commit (every agent's run included); the socket's p99 is ${f(subscribers.p99Ratio, 2)}× what it is with none. ${load}
 `);
+}
+
+/** The agents' own request count, when the run has it (runs before the notify hint did not count). */
+function requestsNote(subscribers) {
+  const n = subscribers.with.agentRequestsPerCommit;
+  return n === undefined ? "" : `, and the agents made ${n} requests to the space per commit between them (each agent counts its own)`;
 }

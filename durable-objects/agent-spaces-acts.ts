@@ -15,6 +15,7 @@
  *   start       a fired handoff with no item to take: create it, then claim it;
  *   watch       look again at `due` (agent_watches; the agent's alarm: agent-spaces-alarm.ts).
  */
+import type { SpaceBrain } from "../core/a2a/brain.js";
 import type { Decision, ViewItem } from "../core/a2a/rules-brain.js";
 import type { SpaceClient, ToolAnswer } from "../core/a2a/space-client.js";
 import { approverMode, askPlan } from "../core/a2a/modes.js";
@@ -36,6 +37,8 @@ export interface ActContext {
   trace: Trace;
   /** The envelope decided on (its body: what a watch keeps). */
   seen: { id: EnvelopeId; body: Record<string, unknown> };
+  /** The LLM brain, in a space joined with `brain: "llm"` on an edge with a model (timers and held calls go to it). */
+  llm?: SpaceBrain;
   /** Records a look-again at `due` and makes sure the alarm fires by then. */
   watch(kind: string, target: string, due: number, data: Record<string, unknown>): void;
   now(): number;

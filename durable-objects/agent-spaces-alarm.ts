@@ -13,6 +13,10 @@
  *   presence   asks held back while the approver was monitoring or away (agent_queue): at
  *              `due`, if the approver is active, they are sent (their attention); else later.
  *
+ * In a space joined with `brain: "llm"` the checks are the same, and what to do is the
+ * model's (agent-spaces-llm.ts): it is asked about the open item or the unanswered request,
+ * and its held calls are sent back into its conversation.
+ *
  * A watch is deleted before it is acted on, so an alarm retried after a crash never acts on
  * it twice; the alarm is set to the earliest due watch after every change.
  */
@@ -22,7 +26,9 @@ import { bestFit } from "../core/a2a/selection.js";
 import type { Did } from "../core/identity/did.js";
 import type { EnvelopeId } from "../core/log/ids.js";
 import type { SqlStorage } from "../core/storage/sql.js";
+import type { HeldCall } from "../core/a2a/llm-types.js";
 import { claim, DEFAULTS, escalate, type ActContext } from "./agent-spaces-acts.js";
+import { llmDue, llmSendHeld } from "./agent-spaces-llm.js";
 
 interface Watch {
   space: string;
@@ -62,6 +68,7 @@ export async function onDue(ctx: ActContext, watch: Watch): Promise<void> {
     const replies = (await client.thread(watch.target as EnvelopeId)).filter((e) => e.id !== watch.target && e.status.state !== "tentative");
     if (replies.length > 0) return; // Someone answered: no gap.
     const after = (row.options.gapAfterMs ?? DEFAULTS.gapAfterMs) / 1000;
+    if (ctx.llm) return llmDue(ctx, "gap", watch.target as EnvelopeId, after, { content: String(watch.data.content ?? ""), work: (await client.view()).work });
     const title = String(watch.data.content ?? "a request").slice(0, 120) || "a request";
     const created = await client.call("create_work_item", { title, ...(row.domains[0] ? { domain: row.domains[0] } : {}), description: `Volunteered by ${ctx.name}: unanswered for ${after} s (request ${watch.target})` });
     const id = created.structured.id;
@@ -80,6 +87,7 @@ export async function onDue(ctx: ActContext, watch: Watch): Promise<void> {
   if (item === undefined || item.status !== "open" || item.claimant !== undefined) return;
   const agents = view.members.filter((m) => m.role === "agent").map((m) => ({ did: m.did, domains: m.domains }));
   const after = (row.options.unclaimedAfterMs ?? DEFAULTS.unclaimedAfterMs) / 1000;
+  if (ctx.llm) return llmDue(ctx, "unclaimed", item.id, after, { item, work: view.work });
   if (bestFit(item.domains, agents) === self) {
     await claim(ctx, { action: "claim", trigger: "unclaimed", item, reason: `open and unclaimed for ${after} s; I fit it best` });
     return;
@@ -98,12 +106,16 @@ async function sendQueued(ctx: ActContext): Promise<void> {
   const participants = (await ctx.client.presence()).participants;
   let waiting = 0;
   for (const r of rows) {
-    const { decision, approver } = JSON.parse(r.args) as { decision: Parameters<typeof claim>[1]; approver: string };
+    const { decision, approver, llm } = JSON.parse(r.args) as { decision: Parameters<typeof claim>[1]; approver: string; llm?: HeldCall };
     if (approverMode(participants, approver, (did) => roles.get(did)) !== "active") {
       waiting++;
       continue;
     }
     ctx.sql.exec(`DELETE FROM agent_queue WHERE space = ? AND id = ?`, ctx.row.space, r.id);
+    if (llm !== undefined) {
+      if (ctx.llm) await llmSendHeld(ctx, llm);
+      continue;
+    }
     const item = view.work.find((w) => w.id === decision.item.id);
     if (item === undefined || item.status !== "open" || item.claimant !== undefined) continue; // Taken meanwhile: nothing to ask.
     await claim(ctx, { ...decision, item }, true);

@@ -35,6 +35,7 @@ import type { SqlStorage } from "../core/storage/sql.js";
 import { carryOut, type ActContext, type Trace } from "./agent-spaces-acts.js";
 import { addWatch, nextDue, onDue, takeDue } from "./agent-spaces-alarm.js";
 import { Hints, hintFromLog } from "./agent-spaces-hints.js";
+import { llmHolds } from "./agent-spaces-llm.js";
 import type { NotifyHint } from "./space-agents.js";
 
 export interface SpaceRow {
@@ -195,6 +196,16 @@ export class AgentSpaces {
     }
   }
 
+  /** Pushed presence: asks held for an approver who turned active are sent now (the alarm reads presence itself). */
+  presenceChanged(space: string, active: readonly string[]): void {
+    const held = this.deps.sql.exec<{ args: string }>(`SELECT args FROM agent_queue WHERE space = ?`, space)
+      .map((r) => String((JSON.parse(r.args) as { approver?: unknown }).approver ?? ""));
+    // A did must be one who arrived; a role ("owner", "human") may be filled by any of them.
+    if (!held.some((approver) => !approver.startsWith("did:") || active.includes(approver))) return;
+    addWatch(this.deps.sql, space, "presence", "queue", Date.now(), {});
+    this.deps.setAlarm(nextDue(this.deps.sql)!);
+  }
+
   /** Resolves once a notify (read or ruled out) has accounted for commit `index`; starts nothing. */
   heard(space: string, index: number): Promise<void> {
     return this.hints.heard(space, index);
@@ -254,8 +265,12 @@ export class AgentSpaces {
     const cut = { envelope: entry.id, type: seen.type, actor: seen.actor, commit, cursor: entry.arrival };
     if (await delegateOnClaim({ signer: this.deps.signer, space: row.space, seen, work, tools: client, cut, once, fetchImpl: agentFetch(this.deps.env, () => this.list().map((r) => r.edge)) })) return true;
     // A space joined with the LLM brain: the rules' triggers pick what the model is asked about; it acts itself.
+    // A watch (an item released, a request about no item) is set as for the rules: the model is asked when it comes due.
     if (row.options.brain === "llm" && this.deps.llm !== undefined) {
-      return this.deps.llm.consider({ space: row.space, domains: row.domains, seen, arrival: entry.arrival, commit, triggered: decide(config, self, seen, work), work, tools: client, once });
+      const triggered = decide(config, self, seen, work);
+      const ctx = this.actContext(client, row, (kind, summary, data) => client.call("record_trace", { kind, summary, ref: entry.id, data }), { id: entry.id, body });
+      if (triggered.action === "watch") return once({ brain: "llm", ...triggered }) ? carryOut(ctx, triggered) : false;
+      return this.deps.llm.consider({ space: row.space, domains: row.domains, seen, arrival: entry.arrival, commit, triggered, work, tools: client, once, holds: llmHolds(ctx) });
     }
     // Deferrals by others are remembered as they commit (the circle a second deferral closes):
     // only a trace the tool host wrote names its caller truly (`data.agent`); a member's own
@@ -296,6 +311,7 @@ export class AgentSpaces {
   private actContext(client: SpaceClient, row: SpaceRow, trace: Trace, seen: ActContext["seen"]): ActContext {
     return {
       client, row, name: this.deps.name, self: this.deps.signer.did, sql: this.deps.sql, trace, seen, now: () => Date.now(),
+      ...(row.options.brain === "llm" && this.deps.llm !== undefined ? { llm: this.deps.llm } : {}),
       watch: (kind, target, due, data) => {
         addWatch(this.deps.sql, row.space, kind, target, due, data);
         this.deps.setAlarm(nextDue(this.deps.sql)!);

@@ -21,6 +21,12 @@
  * thread, item and its domains, text cut to HINT_TEXT). An agent none of whose triggers
  * could match reads nothing; one that could reads committed state from its cursor, as
  * before. The hint is never authority: the agent acts only on what it then reads.
+ *
+ * Presence is pushed the same way (`presenceChanged`, from the space's presence relay): when
+ * a verified member turns active, each subscribed agent is told who (`presence(space,
+ * dids)`); one holding asks for that approver reads presence itself and sends them, so a
+ * held ask reaches its human when they come back, not at the agent's next poll (its alarm
+ * stays as the fallback).
  */
 import { CommonsError } from "../core/errors.js";
 import { parseAgentName } from "../core/a2a/name.js";
@@ -30,6 +36,7 @@ import type { Envelope } from "../core/log/envelope.js";
 import type { EnvelopeId } from "../core/log/ids.js";
 import type { CommitEntry } from "../core/state/sequencer.js";
 import type { SpaceState } from "../core/views/state.js";
+import type { PresenceSummary } from "../core/space/presence.js";
 import type { SqlStorage } from "../core/storage/sql.js";
 
 const TABLE = `CREATE TABLE IF NOT EXISTS space_agents (name TEXT PRIMARY KEY, did TEXT NOT NULL, subscribed_ms INTEGER NOT NULL)`;
@@ -90,6 +97,8 @@ function summarize(id: EnvelopeId, envelope: Envelope, state: SpaceState): HintE
 export class SpaceAgents {
   /** In memory once read: a commit with no agents costs one map lookup. */
   private subscribers: Map<string, Did> | undefined;
+  /** Who was active at the last presence change (in memory: after a wake, one push too many at worst). */
+  private active = new Set<string>();
 
   constructor(private readonly deps: SpaceAgentsDeps) {}
 
@@ -123,6 +132,19 @@ export class SpaceAgents {
       // Never awaited: the agent's work is its own; a failed notification is repaired by the
       // next one (the agent reads from its cursor, not from what it was told).
       this.deps.waitUntil(agent.notify(this.deps.space, hint).catch((error: unknown) => console.error(`notify ${name}:`, error)));
+    }
+  }
+
+  /** The presence relay accepted a state: members who turned active are pushed to the agents. */
+  presenceChanged(summary: () => PresenceSummary): void {
+    if (this.list().size === 0) return; // A space without agents summarizes nothing per awareness frame.
+    const now = new Set(summary().participants.filter((p) => p.mode === "active").map((p) => p.id));
+    const arrived = [...now].filter((id) => !this.active.has(id));
+    this.active = now;
+    if (arrived.length === 0) return;
+    for (const name of this.list().keys()) {
+      const agent = this.deps.env.AGENTS.get(this.deps.env.AGENTS.idFromName(name));
+      this.deps.waitUntil(agent.presence(this.deps.space, arrived).catch((error: unknown) => console.error(`presence to ${name}:`, error)));
     }
   }
 

@@ -11,9 +11,11 @@
  *                     Worker and a Durable Object of the same runtime (bench/servers/agents-echo),
  *                     interleaved in blocks. Target: SendMessage p50 ≤ 2 × echo p50;
  *   100 subscribers   an owner's post → its commit seen on the socket, with 0 and then 100 agents
- *                     subscribed (each notified after every commit, reading from its cursor):
- *                     the socket's p50/p99 meanwhile, and the runtime's CPU per commit (workerd's
- *                     utime+stime) — the cost of notifying them.
+ *                     subscribed (each notified after every commit with a summary of it, which
+ *                     its triggers filter before it reads anything): the socket's p50/p99
+ *                     meanwhile, the runtime's CPU per commit (workerd's utime+stime) — the cost
+ *                     of notifying them — and the requests the agents made to the space (each
+ *                     agent's own count, `GET /agents/:name/spaces/:space`).
  */
 import { build } from "esbuild";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -193,18 +195,31 @@ export async function run({ quick, log }) {
     // 3. 0 then 100 agents subscribed to one space: post → commit on the socket, runtime CPU per commit.
     const s3 = await openSpace(edge, `bench-agents-100-${tag}`);
     const posts = quick ? 20 : 60;
+    const members = [];
+    /** Requests the subscribed agents have made to the space so far (each agent counts its own). */
+    const requestsMade = async () => {
+      let sum = 0;
+      for (const a of members) {
+        const res = await fetch(`${edge.http}/agents/${a.name}/spaces/${s3.space}`, { headers: { Authorization: `Bearer ${a.token}` } });
+        sum += (await res.json()).requests ?? 0;
+      }
+      return sum;
+    };
     const phase = async (label) => {
       await postToCommit(s3, -1);
+      const requests0 = await requestsMade();
       const cpu0 = cpuSeconds(edge.runtimePids());
       const ms = [];
       for (let i = 0; i < posts; i++) ms.push(await postToCommit(s3, i));
       const cpu = cpuSeconds(edge.runtimePids()) - cpu0;
-      log(`agents: ${label}: post → commit p50 ${round(summarize(ms).p50)} ms, p99 ${round(summarize(ms).p99)} ms, runtime CPU ${round((cpu / posts) * 1000)} ms per commit`);
-      return { ...summarize(ms), cpuMsPerCommit: round((cpu / posts) * 1000) };
+      // Read after the CPU: the count's own requests are not the notifies' cost.
+      const requests = (await requestsMade()) - requests0;
+      log(`agents: ${label}: post → commit p50 ${round(summarize(ms).p50)} ms, p99 ${round(summarize(ms).p99)} ms, runtime CPU ${round((cpu / posts) * 1000)} ms per commit, ${requests} agent requests to the space`);
+      return { ...summarize(ms), cpuMsPerCommit: round((cpu / posts) * 1000), agentRequestsPerCommit: round(requests / posts) };
     };
     const without = await phase("0 subscribers");
     const subscribers = quick ? 20 : 100;
-    for (let i = 0; i < subscribers; i++) await addAgent(edge, s3, `bench-sub-${i}-${tag}`, [`d${i}`]);
+    for (let i = 0; i < subscribers; i++) members.push(await addAgent(edge, s3, `bench-sub-${i}-${tag}`, [`d${i}`]));
     const withAgents = await phase(`${subscribers} subscribers`);
     s3.socket.close();
     return {

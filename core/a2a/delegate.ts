@@ -23,7 +23,7 @@ import type { Did } from "../identity/did.js";
 import type { Signer } from "../identity/signer.js";
 import type { EnvelopeId } from "../log/ids.js";
 import type { Brain, Step, Turn } from "./brain.js";
-import type { ExtraFunction, SpaceTools, ToolAnswerLike } from "./llm-brain.js";
+import type { ExtraFunction, SpaceTools, ToolAnswerLike } from "./llm-types.js";
 import { connectAgent } from "./remote.js";
 import type { Seen, ViewItem } from "./rules-brain.js";
 import { TRACE_KINDS, traceArgs, type Cut } from "./trace.js";

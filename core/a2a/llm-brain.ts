@@ -15,6 +15,13 @@
  *                waits (stored in `llm_waits`) until the space reports the decision in that
  *                approval's thread, then resumes. The model's last text is the report (a
  *                channel message with the conversation's `toolCalls`).
+ *   timers       `due`: an item in its domains left unclaimed, a request left unanswered
+ *                (the agent's alarm, durable-objects/agent-spaces-alarm.ts): the model is
+ *                told what is due and decides (claim, volunteer, escalate, leave it).
+ *   presence     before a call the policy would put to a human, `SpaceHolds.check` reads the
+ *                approver's mode (core/a2a/modes.ts): monitoring or away, the call is held
+ *                (the model is told, and goes on), kept with the conversation, and sent by
+ *                `sendHeld` once the approver is active; its answer resumes the conversation.
  *
  * Every model reply leaves a `trace.recorded` (core/a2a/trace.ts): the cut it saw and the
  * calls or text it chose. At most `MAX_ROUNDS` replies per event: a model that never stops
@@ -25,61 +32,14 @@ import type { Did } from "../identity/did.js";
 import type { EnvelopeId } from "../log/ids.js";
 import { TOOLS } from "../mcp/tools.js";
 import type { SqlStorage } from "../storage/sql.js";
-import type { Brain, Step, Turn } from "./brain.js";
+import type { Brain, SpaceBrain, Step, Turn } from "./brain.js";
 import type { ChatClient } from "./chat-client.js";
 import type { AssistantTurn, ChatMessage, FunctionSpec, ToolCall } from "./chat-wire.js";
-import type { Decision, Seen, ViewItem } from "./rules-brain.js";
-import { TRACE_KINDS, traceArgs, type Cut } from "./trace.js";
+import type { Seen } from "./rules-brain.js";
+import { TRACE_KINDS, traceArgs } from "./trace.js";
+import type { Considered, DueWatch, ExtraFunction, HeldCall, SpaceEvent, SpaceTools, ToolAnswerLike, ToolLog, Waiting } from "./llm-types.js";
 
 export const MAX_ROUNDS = 8;
-
-/** What a tool call answers, as the agent's space client returns it (core/a2a/space-client.ts). */
-export interface ToolAnswerLike {
-  ok: boolean;
-  text: string;
-  structured: Record<string, unknown>;
-}
-
-export interface SpaceTools {
-  call(tool: string, args: Record<string, unknown>): Promise<ToolAnswerLike>;
-}
-
-/** An extra function the agent offers its model besides the space's tools (delegation). */
-export interface ExtraFunction {
-  spec: FunctionSpec;
-  run(args: Record<string, unknown>, event: SpaceEvent): Promise<ToolAnswerLike>;
-}
-
-export interface SpaceEvent {
-  space: string;
-  /** The agent's domains in this space (its membership's). */
-  domains: readonly string[];
-  seen: Seen;
-  cut: Cut;
-  /** The work item the envelope is about, as the view showed it when the agent decided. */
-  item?: ViewItem;
-  /** Open or claimed items (for context; at most 20 are shown to the model). */
-  work: ViewItem[];
-  tools: SpaceTools;
-}
-
-/** What durable-objects/agent-spaces.ts hands the brain for one committed envelope. */
-export interface Considered {
-  space: string;
-  domains: readonly string[];
-  seen: Seen;
-  /** The envelope's arrival position (the agent's cursor once it is read) and commit index. */
-  arrival: number;
-  commit: number | null;
-  /** What the rules' triggers say of it: the model is asked only about what they pick. */
-  triggered: Decision;
-  work: ReadonlyMap<string, ViewItem>;
-  tools: SpaceTools;
-  /** Records the decision before anything is done; false if this envelope was decided on already. */
-  once(decision: Record<string, unknown>): boolean;
-}
-
-type ToolLog = { tool: string; params: Record<string, unknown>; result: "success" | "pending_approval" | "rejected" };
 
 /** The space's MCP tools as chat-completions functions. */
 export const SPACE_FUNCTIONS: FunctionSpec[] = TOOLS.map((tool) => {
@@ -91,14 +51,8 @@ export const LLM_TABLES = [
   `CREATE TABLE IF NOT EXISTS llm_waits (space TEXT NOT NULL, approval TEXT NOT NULL, state TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (space, approval))`,
 ];
 
-interface Waiting {
-  messages: ChatMessage[];
-  log: ToolLog[];
-  ref: EnvelopeId;
-  thread: EnvelopeId;
-}
 
-export class LlmSpaceBrain {
+export class LlmSpaceBrain implements SpaceBrain {
   constructor(
     private readonly chat: ChatClient,
     private readonly sql: SqlStorage,
@@ -132,7 +86,7 @@ export class LlmSpaceBrain {
     const itemRef = "item" in triggered ? (typeof triggered.item === "string" ? triggered.item : triggered.item?.id) : undefined;
     const item = itemRef === undefined ? undefined : input.work.get(itemRef);
     const event: SpaceEvent = {
-      space: input.space, domains: input.domains, seen: input.seen, work: [...input.work.values()], tools: input.tools,
+      space: input.space, domains: input.domains, seen: input.seen, work: [...input.work.values()], tools: input.tools, ...(input.holds ? { holds: input.holds } : {}),
       cut: { envelope: input.seen.id, type: input.seen.type, actor: input.seen.actor, commit: input.commit, cursor: input.arrival, ...(trigger ? { trigger } : {}) },
       ...(item ? { item } : {}),
     };
@@ -164,6 +118,42 @@ export class LlmSpaceBrain {
     waiting.messages.push({ role: "user", content: `The approval ${approval} was decided and the space reported: ${String(event.seen.body.content ?? "").slice(0, 4000)}` });
     await this.trace(event, TRACE_KINDS.llmResumed, `resumed after ${approval}: ${outcome}`, waiting.ref, { resumed: approval, outcome });
     await this.converse(event, waiting);
+  }
+
+  /** A timer come due: the model is told what is due and decides. */
+  async due(input: DueWatch): Promise<void> {
+    const seen: Seen = { id: input.target, type: `timer.${input.kind}`, actor: this.self.did, body: {} };
+    const event: SpaceEvent = {
+      space: input.space, domains: input.domains, seen, work: input.work, tools: input.tools, ...(input.holds ? { holds: input.holds } : {}),
+      cut: { envelope: input.target, type: seen.type, actor: this.self.did, commit: null, cursor: input.cursor, trigger: input.kind },
+      ...(input.item ? { item: input.item } : {}),
+    };
+    const due = input.kind === "unclaimed"
+      ? `The work item ${input.target} is in your domains and has been open and unclaimed for ${input.afterSeconds} s. Claim it if it is yours to do, or escalate it to the owners (post_message mentioning them).`
+      : `A request in your domains has had no answer for ${input.afterSeconds} s (message ${input.target}: ${JSON.stringify((input.content ?? "").slice(0, 2000))}). Volunteer (create_work_item in your domain, then claim_work_item), or leave it.`;
+    const messages: ChatMessage[] = [
+      { role: "system", content: this.systemPrompt(input.space, input.domains) },
+      { role: "user", content: JSON.stringify({ timer: { kind: input.kind, target: input.target, afterSeconds: input.afterSeconds, due }, ...(input.item ? { item: input.item } : {}), work: input.work.filter((w) => w.status !== "completed").slice(0, 20) }) },
+    ];
+    await this.converse(event, { messages, log: [], ref: input.target, thread: input.target });
+  }
+
+  /** A held call, its approver active again: make it now; its answer (often pending_approval) goes on with the conversation. */
+  async sendHeld(input: { space: string; domains: readonly string[]; tools: SpaceTools; held: HeldCall; cursor: number }): Promise<void> {
+    const { held } = input;
+    const state = held.state;
+    const seen: Seen = { id: state.ref, type: "held.sent", actor: this.self.did, body: {} };
+    // No holds here: the approver is active, the call is asked now.
+    const event: SpaceEvent = {
+      space: input.space, domains: input.domains, seen, work: [], tools: input.tools,
+      cut: { envelope: state.ref, type: seen.type, actor: this.self.did, commit: null, cursor: input.cursor, trigger: "presence" },
+    };
+    const { content, logged, approval } = await this.run({ id: held.callId, name: held.tool, arguments: JSON.stringify(held.params) }, event);
+    if (logged) state.log.push(logged);
+    state.messages.push({ role: "user", content: `${held.held.approver} is active now, so your held call ${held.tool} was sent; it answered: ${content}` });
+    await this.trace(event, TRACE_KINDS.llmSent, `sent the held ${held.tool} (${held.held.approver} is active)`, state.ref, { chose: { call: held.tool, arguments: held.params }, held: held.held, ...(approval ? { approval } : {}) });
+    if (approval !== undefined) return this.wait(event, state, approval);
+    await this.converse(event, state);
   }
 
   private systemPrompt(space: string, domains: readonly string[]): string {
@@ -199,23 +189,31 @@ export class LlmSpaceBrain {
         return;
       }
       let waitingFor: string | undefined;
+      const heldNow: Array<Omit<HeldCall, "state">> = [];
       for (const call of reply.toolCalls) {
-        const { content, logged, approval } = await this.run(call, event);
+        const { content, logged, approval, held } = await this.run(call, event, state.thread);
         state.messages.push({ role: "tool", tool_call_id: call.id, content });
         if (logged) state.log.push(logged);
+        if (held) heldNow.push(held);
         waitingFor ??= approval;
       }
-      if (waitingFor !== undefined) {
-        this.sql.exec(`INSERT OR REPLACE INTO llm_waits (space, approval, state, at_ms) VALUES (?, ?, ?, ?)`, event.space, waitingFor, JSON.stringify(state), Date.now());
-        await this.trace(event, TRACE_KINDS.llmWaiting, `waits for approval ${waitingFor}`, state.ref, { waiting: waitingFor });
-        return;
+      // A held call goes on from the conversation as it stands after this round.
+      for (const held of heldNow) {
+        event.holds!.keep({ ...held, state: JSON.parse(JSON.stringify(state)) as Waiting });
+        await this.trace(event, TRACE_KINDS.llmHeld, `held back ${held.tool}: ${held.held.approver} is ${held.held.mode}`, state.ref, { chose: { call: held.tool, arguments: held.params }, held: held.held });
       }
+      if (waitingFor !== undefined) return this.wait(event, state, waitingFor);
     }
     await this.trace(event, TRACE_KINDS.llmFailed, `stopped after ${MAX_ROUNDS} model replies without a report`, state.ref, { error: "too-many-rounds" });
   }
 
-  /** One function call → the tool message the model reads next (a refusal is a tool error, not an exception). */
-  private async run(call: ToolCall, event: SpaceEvent): Promise<{ content: string; logged?: ToolLog; approval?: string }> {
+  private async wait(event: SpaceEvent, state: Waiting, approval: string): Promise<void> {
+    this.sql.exec(`INSERT OR REPLACE INTO llm_waits (space, approval, state, at_ms) VALUES (?, ?, ?, ?)`, event.space, approval, JSON.stringify(state), Date.now());
+    await this.trace(event, TRACE_KINDS.llmWaiting, `waits for approval ${approval}`, state.ref, { waiting: approval });
+  }
+
+  /** One function call → the tool message the model reads next (a refusal is a tool error, not an exception; a held call says so). */
+  private async run(call: ToolCall, event: SpaceEvent, thread?: string): Promise<{ content: string; logged?: ToolLog; approval?: string; held?: Omit<HeldCall, "state"> }> {
     const extra = this.extras.find((e) => e.spec.name === call.name);
     if (extra === undefined && !SPACE_FUNCTIONS.some((f) => f.name === call.name)) {
       return { content: JSON.stringify({ error: "unknown-function", message: `no function ${call.name}: use one of the functions offered` }) };
@@ -230,6 +228,13 @@ export class LlmSpaceBrain {
       return { content: JSON.stringify({ error: "invalid-arguments", message: `the arguments of ${call.name} must be a JSON object` }) };
     }
     const params = args as Record<string, unknown>;
+    const held = extra === undefined && event.holds !== undefined ? await event.holds.check(call.name, params, thread ?? event.seen.id) : null;
+    if (held !== null) {
+      return {
+        content: JSON.stringify({ status: "held", approver: held.approver, mode: held.mode, message: `${held.reason}. ${held.approver} is ${held.mode}: the call is held back and made when they are active; you will be told its answer. Go on with other work.` }),
+        held: { callId: call.id, tool: call.name, params: jsonOnly(params), held },
+      };
+    }
     let answer: ToolAnswerLike;
     try {
       answer = extra ? await extra.run(params, event) : await event.tools.call(call.name, params);

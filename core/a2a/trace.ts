@@ -22,6 +22,9 @@ export const TRACE_KINDS = {
   llmWaiting: "agent.llm.waiting",
   llmResumed: "agent.llm.resumed",
   llmFailed: "agent.llm.failed",
+  /** A call held back by the approver's presence (monitoring, away), and sent once they are active. */
+  llmHeld: "agent.llm.held",
+  llmSent: "agent.llm.sent",
   delegated: "agent.delegated",
   delegationResult: "agent.delegation-result",
 } as const;

@@ -8,16 +8,18 @@
  *   away        it holds the ask back silently and goes on with autonomous work only;
  *   back        when the owner is active again, the held-back ask is sent: their attention.
  *
- * The presence re-check is the agent's alarm, set small; the tests wait on what commits.
+ * The presence re-check is pushed by the space's presence relay when the owner turns active;
+ * the agent's alarm stays as a fallback, set small here except in the test that shows the
+ * push alone sends it (its poll an hour away). The tests wait on what commits.
  */
 import { describe, expect, it } from "vitest";
 import { freshAgent } from "./agent-client.js";
 import { addAgent, logOf, tracesOf, watcher, type Posted } from "./agent-spaces-support.js";
 import { openSpace, type TestSpace } from "./socket-client.js";
 
-async function scene(label: string, mode: "active" | "monitoring" | "away") {
+async function scene(label: string, mode: "active" | "monitoring" | "away", presenceCheckMs = 150) {
   const s = await openSpace(label);
-  const agent = await addAgent(s, freshAgent(label), ["ops"], { keywords: ["invoice"], options: { presenceCheckMs: 150 } });
+  const agent = await addAgent(s, freshAgent(label), ["ops"], { keywords: ["invoice"], options: { presenceCheckMs } });
   const watch = await watcher(s);
   const owner = await s.connect(s.owner);
   owner.setPresence({ id: s.owner.did, name: "owner", kind: "human", mode });
@@ -80,6 +82,18 @@ describe("presence modes", () => {
     expect(await attentionOf(s)).toEqual([request!.id]);
     // Sent once: the queue is empty and the next looks find nothing more to send.
     expect((await tracesOf(s, agent.did, "agent.asked")).map((t) => t.envelope.body.data.from)).toEqual(["queue"]);
+    owner.close();
+  });
+
+  it("back, pushed: with the agent's presence poll an hour away, the owner turning active sends the held ask at once", async () => {
+    const { s, agent, watch, owner } = await scene("mode-pushed", "away", 3_600_000);
+    const [item] = (await s.write("work.created", { title: "Chase the invoice", domains: ["billing"] })) as Posted[];
+    await watch.until(async () => (await tracesOf(s, agent.did, "agent.queued"))[0]);
+    expect(await requests(s)).toEqual([]);
+    owner.setPresence({ id: s.owner.did, name: "owner", kind: "human", mode: "active" });
+    const sent = await watch.until(async () => (await tracesOf(s, agent.did, "agent.asked"))[0]);
+    expect(sent.envelope.body.data).toMatchObject({ item: item!.id, from: "queue" });
+    expect(await attentionOf(s)).toEqual([(await requests(s))[0]!.id]);
     owner.close();
   });
 });
