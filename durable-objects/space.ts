@@ -127,7 +127,11 @@ export class SpaceDO extends Server<Env> {
       new YUpdateStore(sql),
       {
         peers,
-        rememberAwareness: (peer, awareness) => this.remember(peer.id, { awareness }),
+        rememberAwareness: (peer, awareness) => {
+          this.remember(peer.id, { awareness });
+          // Held asks wait on presence: agents hear of a member turning active (durable-objects/space-agents.ts).
+          this.agents.presenceChanged(() => this.yjs.presence());
+        },
         member: (did) => this.sequencer.committed().members.get(did),
       },
       // A lone update is stored and sent before this event ends; a burst of frames becomes one
