@@ -132,6 +132,7 @@ export class SpaceMcp {
       committed: () => committedState(deps.log()),
       write,
       presence: () => deps.yjs().presence(),
+      ydoc: () => deps.yjs().doc,
       now: () => Date.now(),
       locks: this.locks,
       ...(deps.history === undefined ? {} : { readSealed: (work, options) => deps.history!().read(work, options) }),

@@ -13,6 +13,8 @@ import { Ed25519Signer } from "../identity/signer.js";
 import { isEnvelopeId, type EnvelopeId } from "../log/ids.js";
 import type { Coalition } from "../state/coalition.js";
 import { awardOf } from "../state/market.js";
+import { renderArtifact } from "../yjs/branch-text.js";
+import * as Y from "yjs";
 import type { Caller, ToolHost, Written } from "./tool-host.js";
 import { ToolRefusal, type ToolDef, type ToolResult } from "./tools.js";
 
@@ -135,6 +137,20 @@ export const COALITION_TOOLS = [
       written("staged", await host.write("branch.updated", {
         branch: a.branch as EnvelopeId, artifact: a.artifact as EnvelopeId, content: { inline: a.content }, ...(a.note ? { note: a.note } : {}), actor: caller.did,
       })),
+  }),
+  def({
+    name: "get_artifact",
+    description: "Read an artifact's current version: its inline text, or, once a branch that staged it in Yjs is promoted, that branch's text (matches: whether this replica holds exactly the promoted version).",
+    input: z.strictObject({ artifact: envelopeId }),
+    summarize: (a) => `read artifact ${a.artifact}`,
+    run: async (a, _caller, host) => {
+      const state = host.committed();
+      const artifact = state.artifacts.get(a.artifact as EnvelopeId);
+      if (artifact === undefined) throw new ToolRefusal("artifact-unknown", `no committed artifact ${a.artifact}: an artifact is named by its artifact.created envelope (commons artifact <space> ls)`);
+      // A host without a Yjs document renders inline text only; a branch key then reads empty.
+      const current = await renderArtifact(state, host.ydoc?.() ?? new Y.Doc(), artifact);
+      return { text: current.text, structured: { artifact: artifact.id, title: artifact.title, versions: artifact.versions, ...current } };
+    },
   }),
   def({
     name: "call_for_bids",

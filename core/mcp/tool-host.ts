@@ -10,6 +10,7 @@ import type { EnvelopeStatus, LogReplica } from "../log/replica.js";
 import type { BodyOf, EnvelopeType } from "../log/types/index.js";
 import type { PresenceSummary } from "../space/presence.js";
 import type { SpaceState } from "../views/state.js";
+import type * as Y from "yjs";
 
 /** The verified MCP caller: the subject of a verified capability token. */
 export interface Caller {
@@ -39,6 +40,8 @@ export interface ToolHost {
   /** Writes one envelope signed by the host (sequenced at once when the host is the sequencer). */
   write<T extends EnvelopeType>(type: T, body: BodyOf<T>): Promise<Written>;
   presence(): PresenceSummary;
+  /** The replica's Yjs document, where branch texts live (core/yjs/branch-text.ts); absent where tools run without one. */
+  ydoc?: () => Y.Doc;
   now(): number;
   locks: LockTable;
   /**

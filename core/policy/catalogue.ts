@@ -35,6 +35,7 @@ export const TOOL_CATALOGUE = {
   approve_branch: { kind: "write", mcp: true },
   create_branch: { kind: "write", mcp: true },
   write_branch: { kind: "write", mcp: true },
+  get_artifact: { kind: "read", mcp: true },
   call_for_bids: { kind: "write", mcp: true },
   bid: { kind: "write", mcp: true },
   award_work: { kind: "write", mcp: true },
