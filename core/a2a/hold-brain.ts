@@ -17,7 +17,7 @@ export const holdBrain: Brain = {
   skill: {
     id: "hold",
     name: "Hold",
-    description: "A deterministic test brain for long-running tasks: every task it is given stays working until the caller cancels it.",
+    description: "A deterministic brain for long-running tasks: every task it is given stays working until the caller cancels it.",
   },
   async *think(turn) {
     const text = turn.continuing ? "Still working: the follow-up is recorded on the task." : "Working: this task stays open until it is canceled.";

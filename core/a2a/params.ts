@@ -30,14 +30,33 @@ const message = z.looseObject({
   taskId: z.string().max(ID_MAX).optional(),
 });
 
-const sendParams = z.looseObject({ message });
-const taskParams = z.looseObject({ id });
+/**
+ * A ProtoJSON `google.protobuf.Timestamp`: RFC 3339 with a "Z" or an offset. The SDK's
+ * decoder would read "-1" as an invalid Date and the store then match nothing; refused here.
+ */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+export const isTimestamp = (text: string) => TIMESTAMP.test(text) && Number.isFinite(Date.parse(text));
+const timestamp = z.string().refine(isTimestamp, { message: 'an RFC 3339 time such as "2026-01-01T00:00:00Z"' });
+/** An int32 in [min, max], as ProtoJSON writes it: a number or a decimal string. */
+const int = (min: number, max: number) => z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).pipe(z.number().int().min(min).max(max));
+/** "The maximum number of messages": a count, so never negative (the SDK would read -1 as "none"). */
+const historyLength = int(0, 2 ** 31 - 1).optional();
 
-/** Methods whose params are checked here; the SDK checks the rest (ListTasks' bounds, …). */
+const sendParams = z.looseObject({ message, configuration: z.looseObject({ historyLength }).optional() });
+const taskParams = z.looseObject({ id });
+const getParams = z.looseObject({ id, historyLength });
+const listParams = z.looseObject({
+  historyLength,
+  statusTimestampAfter: timestamp.optional(),
+  pageSize: int(1, 100).optional(),
+});
+
+/** Methods whose params are checked here; the SDK checks the rest. */
 const SCHEMAS: Record<string, z.ZodType> = {
   SendMessage: sendParams,
   SendStreamingMessage: sendParams,
-  GetTask: taskParams,
+  GetTask: getParams,
+  ListTasks: listParams,
   CancelTask: taskParams,
   SubscribeToTask: taskParams,
 };

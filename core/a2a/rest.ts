@@ -14,6 +14,7 @@ import { ListTasksRequest, taskStateFromJSON } from "@a2a-js/sdk";
 import { isRestError, RequestMalformedError, restStatusFor, toRestErrorBody } from "@a2a-js/sdk/errors";
 import { isCommonsError } from "../errors.js";
 import { errorInfo } from "./jsonrpc.js";
+import { isTimestamp } from "./params.js";
 
 export type RestRoute =
   | { op: "send" | "stream" | "list" | "extendedCard" }
@@ -46,9 +47,17 @@ export function listTasksQuery(query: URLSearchParams): ListTasksRequest {
     pageSize: integer(query, "pageSize", 1, 100),
     pageToken: query.get("pageToken") ?? "",
     historyLength: integer(query, "historyLength", 0, Number.MAX_SAFE_INTEGER),
-    statusTimestampAfter: query.get("statusTimestampAfter") || undefined,
+    statusTimestampAfter: timestampQuery(query, "statusTimestampAfter"),
     includeArtifacts: query.get("includeArtifacts") === "true",
   } satisfies ListTasksRequest;
+}
+
+/** An optional RFC 3339 time query parameter; RequestMalformedError otherwise. */
+function timestampQuery(query: URLSearchParams, name: string): string | undefined {
+  const text = query.get(name);
+  if (text === null || text === "") return undefined;
+  if (!isTimestamp(text)) throw new RequestMalformedError(`${name} must be an RFC 3339 time such as "2026-01-01T00:00:00Z", not "${text}".`);
+  return text;
 }
 
 /** An optional integer query parameter within [min, max]; RequestMalformedError otherwise. */

@@ -73,7 +73,8 @@ export class SqlTaskStore implements TaskStore {
     const args: (string | number)[] = [callerOf(context).did];
     if (params.contextId) (where.push("context_id = ?"), args.push(params.contextId));
     if (params.status) (where.push("state = ?"), args.push(params.status));
-    if (params.statusTimestampAfter) (where.push("status_ms > ?"), args.push(Date.parse(params.statusTimestampAfter)));
+    // "Greater than or equal to" the given time (a2a.proto, ListTasksRequest.status_timestamp_after).
+    if (params.statusTimestampAfter) (where.push("status_ms >= ?"), args.push(Date.parse(params.statusTimestampAfter)));
     const filter = where.join(" AND ");
     const [count] = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM a2a_tasks WHERE ${filter}`, ...args);
     const page = [...where];
@@ -97,7 +98,9 @@ export class SqlTaskStore implements TaskStore {
     return {
       tasks,
       nextPageToken: rows.length > pageSize && last !== undefined ? encodeCursor(last.status_ms, last.id) : "",
-      pageSize,
+      // "The page size used for this response": the tasks on this page (0 on an empty one), as
+      // the A2A TCK reads it, not the limit asked for (which the caller knows already).
+      pageSize: tasks.length,
       totalSize: count?.n ?? 0,
     };
   }

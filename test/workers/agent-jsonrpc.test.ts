@@ -53,7 +53,7 @@ describe("A2A JSON-RPC: tasks", () => {
     await call("SendMessage", userMessage("tck-complete-task-other", "y", { contextId: "ctx-other" }));
 
     const all = (await call("ListTasks", { contextId: "ctx-list" })).body.result;
-    expect(all).toMatchObject({ totalSize: 3, pageSize: 50, nextPageToken: "" });
+    expect(all).toMatchObject({ totalSize: 3, pageSize: 3, nextPageToken: "" }); // pageSize: the tasks on this page
     expect(all.tasks.map((t: { id: string }) => t.id).sort()).toEqual([...ids].sort());
     expect(all.tasks.every((t: { artifacts?: unknown }) => t.artifacts === undefined)).toBe(true);
     const stamps = all.tasks.map((t: { status: { timestamp: string } }) => t.status.timestamp);

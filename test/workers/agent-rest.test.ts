@@ -27,7 +27,7 @@ describe("A2A HTTP+JSON", () => {
     expect((await call("GET", `/tasks/${task.id}`)).body).toEqual(task);
     expect((await call("GET", `/tasks/${task.id}?historyLength=1`)).body.history).toHaveLength(1);
     const list = await call("GET", "/tasks?pageSize=10");
-    expect(list.body).toMatchObject({ tasks: [expect.objectContaining({ id: task.id })], nextPageToken: "", pageSize: 10, totalSize: 1 });
+    expect(list.body).toMatchObject({ tasks: [expect.objectContaining({ id: task.id })], nextPageToken: "", pageSize: 1, totalSize: 1 });
     expect(await call("POST", `/tasks/${task.id}:cancel`)).toMatchObject({ status: 400, body: status(400, "FAILED_PRECONDITION", "TASK_NOT_CANCELABLE") });
     const waiting = (await call("POST", "/message:send", userMessage("tck-input-required-1"))).body.task;
     expect((await call("POST", `/tasks/${waiting.id}:cancel`)).body.status.state).toBe("TASK_STATE_CANCELED");
