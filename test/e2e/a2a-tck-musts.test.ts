@@ -10,8 +10,9 @@ import type { Did } from "../../core/identity/did.js";
 import { Ed25519Signer } from "../../core/identity/signer.js";
 import { useEdge } from "../support/edge.js";
 
-const edgeOf = useEdge();
 const AGENT = "tck-sut";
+// The origin root serves this agent's card, as the TCK needs (it reads only /.well-known/agent-card.json).
+const edgeOf = useEdge({ vars: { COMMONS_ROOT_AGENT: AGENT } });
 const url = (path = "") => `${edgeOf().http}/agents/${AGENT}${path}`;
 
 let token: string | undefined;
@@ -43,6 +44,13 @@ describe("A2A TCK MUSTs, black box", () => {
     for (const i of card.supportedInterfaces) expect(i).toEqual({ url: url(), protocolBinding: expect.stringMatching(/^(JSONRPC|HTTP\+JSON)$/), protocolVersion: "1.0" });
     for (const s of card.skills) expect(s).toMatchObject({ id: expect.any(String), name: expect.any(String), description: expect.any(String), tags: expect.any(Array) });
     expect(card.signatures[0]).toEqual({ protected: expect.any(String), signature: expect.any(String) });
+  });
+
+  it("CARD at the origin root: the root agent's card, as served at its own path (the TCK reads only the root)", async () => {
+    const root = await fetch(`${edgeOf().http}/.well-known/agent-card.json`);
+    expect(root.status).toBe(200);
+    expect(root.headers.get("Content-Type")).toContain("application/json");
+    expect(await root.json()).toEqual(await (await fetch(url("/.well-known/agent-card.json"))).json());
   });
 
   it("JSONRPC: -32700, -32600, -32601, -32602 with HTTP 200; duplicate ids answered with their id", async () => {
@@ -135,10 +143,39 @@ describe("A2A TCK MUSTs, black box", () => {
     expect(single.events!.map((e) => Object.keys(e.result))).toEqual([["message"]]);
   });
 
-  it("VER-SERVER-002/003: unsupported and absent (read as 0.3) versions answer -32009", async () => {
-    for (const headers of [{ "A2A-Version": "0.3" }, { "A2A-Version": "99.0" }, { "A2A-Version": "" }]) {
+  it("VER-SERVER-002/003: unsupported versions answer -32009; no header is 1.0 on JSON-RPC (a v1.0 method), 0.3 on HTTP+JSON", async () => {
+    for (const headers of [{ "A2A-Version": "0.3" }, { "A2A-Version": "99.0" }]) {
       const res = await call("GetTask", { id: "x" }, headers);
       expect(res.json.error.code, JSON.stringify(headers)).toBe(-32009);
+    }
+    // The TCK's main branch sends v1.0 method names and no header: answered as 1.0.
+    const done = await task("tck-complete-task-v1");
+    const headerless = await fetch(url(), { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${await bearer()}` }, body: JSON.stringify({ jsonrpc: "2.0", id: "nv", method: "GetTask", params: { id: done.id } }) });
+    expect((await headerless.json()).result).toMatchObject({ id: done.id, status: { state: "TASK_STATE_COMPLETED" } });
+    expect((await call("GetTask", { id: done.id }, { "A2A-Version": "" })).json.result.id).toBe(done.id);
+    const rest = await fetch(url(`/tasks/${done.id}`), { headers: { Authorization: `Bearer ${await bearer()}` } });
+    expect(rest.status).toBe(400);
+    expect((await rest.json()).error.details).toEqual([expect.objectContaining({ reason: "VERSION_NOT_SUPPORTED" })]);
+  });
+
+  it("CORE-LIST paging and bounds as the TCK reads them: pageSize is the page's count; bad historyLength and times are -32602 / 400", async () => {
+    const context = `tck-list-bounds-${Date.now()}`;
+    const empty = (await call("ListTasks", { contextId: context })).json.result;
+    expect(empty).toEqual({ tasks: [], nextPageToken: "", pageSize: 0, totalSize: 0 });
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await task(`tck-complete-task-b${i}`, { contextId: context }));
+    expect((await call("ListTasks", { contextId: context, pageSize: 10 })).json.result).toMatchObject({ pageSize: 3, totalSize: 3, nextPageToken: "" });
+    expect((await call("ListTasks", { contextId: context, pageSize: 2 })).json.result).toMatchObject({ pageSize: 2, totalSize: 3, nextPageToken: expect.stringMatching(/.+/) });
+    // "Greater than or equal to" the given time: the newest task's own status time includes it.
+    const newest = (await call("GetTask", { id: made[2].id })).json.result.status.timestamp;
+    expect((await call("ListTasks", { contextId: context, statusTimestampAfter: newest })).json.result.tasks.map((t: { id: string }) => t.id)).toContain(made[2].id);
+    for (const params of [{ historyLength: -1 }, { statusTimestampAfter: "-1" }, { statusTimestampAfter: "yesterday" }, { pageSize: "0" }]) {
+      expect((await call("ListTasks", params)).json.error.code, JSON.stringify(params)).toBe(-32602);
+    }
+    expect((await call("GetTask", { id: made[0].id, historyLength: -1 })).json.error.code).toBe(-32602);
+    const headers = { Authorization: `Bearer ${await bearer()}`, "A2A-Version": "1.0" };
+    for (const query of ["historyLength=-1", "statusTimestampAfter=-1"]) {
+      expect((await fetch(url(`/tasks?${query}`), { headers })).status, query).toBe(400);
     }
   });
 
