@@ -1,18 +1,19 @@
 /**
  * `commons agent add|ls|show|logs|remove` as real processes against a real `wrangler dev`
  * (issue 12 item 2), and two agents racing for one item (item 3): exactly one claim commits,
- * the same on the edge and on a node live-synced over the socket (its own fold of its copy);
- * the loser says it stands down and does nothing else for that item.
+ * the same on three replicas — the edge and two `commons` nodes, each synced and folding its
+ * own copy — and each shows the loser's stand-down; the loser does nothing else for that item.
  *
  * Waiting is on the space: a live log socket in this process re-checks its condition after
  * every ingest from the edge. No timers.
  */
+import { copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { NodeSql } from "../../client/node/sqlite.js";
 import { openLogSocket, type LogSocket } from "../../client/sdk/log-socket.js";
 import { parseSpaceId } from "../../core/ids.js";
 import { LogReplica } from "../../core/log/replica.js";
-import { buildView } from "../../core/views/build.js";
 import { cliNode, type CliNode } from "../support/cli.js";
 import { removeDir, useEdge } from "../support/edge.js";
 
@@ -125,10 +126,29 @@ describe("commons agent", { timeout: 300_000 }, () => {
     const loserTrace = s.committed("trace.recorded").filter((t) => t.body.data?.agent === loser);
     expect(loserTrace.map((t) => t.body.kind)).toEqual(["agent.stood-down"]);
 
-    // Every replica agrees: the edge's view and this node, synced over the socket, folding its own copy.
-    const edgeView = await (await fetch(`${edgeOf().http}/s/${s.space}/view?sections=work`, { headers: { Authorization: `Bearer ${(await s.owner.ok(["token", s.space])).trim()}` } })).json();
-    expect(edgeView.work.find((w: Body) => w.id === item)).toMatchObject({ status: "claimed", claimant: winner });
-    expect(buildView(s.replica.since(0)).committed.work.get(item as never)).toMatchObject({ status: "claimed", claimant: winner });
+    // Three replicas agree: the edge, the owner's node and a second node with the owner's key,
+    // each synced with `commons sync` and folding its own copy.
+    const auth = { headers: { Authorization: `Bearer ${(await s.owner.ok(["token", s.space])).trim()}` } };
+    const edgeView = await (await fetch(`${edgeOf().http}/s/${s.space}/view?sections=work`, auth)).json();
+    const edgeSaid = (await (await fetch(`${edgeOf().http}/s/${s.space}/log?type=channel.message&limit=1000`, auth)).json()) as { envelopes: Array<{ envelope: { body: Body }; status: { state: string } }> };
+    const second = node("agent-race-2");
+    mkdirSync(second.home, { recursive: true });
+    copyFileSync(join(s.owner.home, "identity.json"), join(second.home, "identity.json"));
+    await second.ok(["join", `${edgeOf().http}/s/${s.space}`]);
+    const replicas = [
+      { name: "edge", claimant: edgeView.work.find((w: Body) => w.id === item)?.claimant, standDowns: edgeSaid.envelopes.filter((e) => e.status.state === "committed").map((e) => e.envelope.body) },
+    ];
+    for (const [name, n] of [["owner's node", s.owner], ["second node", second]] as const) {
+      await n.ok(["sync", s.space]);
+      const work = await n.json<Array<Body>>(["work", s.space, "ls"]);
+      const said = (await n.ok(["log", s.space, "--type", "channel.message", "--json"])).trim().split("\n").map((l) => JSON.parse(l) as { envelope: { body: Body }; status: { state: string } });
+      replicas.push({ name, claimant: work.find((w) => w.id === item)?.claimant, standDowns: said.filter((e) => e.status.state === "committed").map((e) => e.envelope.body) });
+    }
+    for (const r of replicas) {
+      expect(r.claimant, r.name).toBe(winner);
+      const loserSays = r.standDowns.filter((b) => b.actor === loser);
+      expect(loserSays.map((b) => String(b.content).replace(/ \(.*$/, "")), r.name).toEqual([`Standing down on "Page the on-call": ${winner} claimed it first`]);
+    }
   });
 
   it("refusals: bad usage exits 2; a bad region is refused at the edge too", async () => {
