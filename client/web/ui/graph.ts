@@ -35,7 +35,7 @@ export interface CoalitionRow {
 }
 
 /** The drawing's columns (viewBox units): it is drawn in a side panel, so it stays narrow. */
-const WIDTH = 430, ROW = 26, MEMBER_X = 100, TEAM_X = 160, TEAM_W = 84, ITEM_X = 215, ARC_X = 395;
+const WIDTH = 440, ROW = 26, MEMBER_X = 100, TEAM_X = 166, TEAM_W = 104, ITEM_X = 226, ARC_X = 405;
 
 interface Edge {
   kind: "created" | "claim" | "handoff" | "depends" | "member" | "for";
@@ -115,7 +115,7 @@ export function Graph({ node, work, coalitions }: { node: SpaceNode; work: reado
     people.map((p, i) => h("text", { key: p, x: MEMBER_X - 5, y: y(i) + 4, "text-anchor": "end", "data-testid": "graph-member", "data-did": p }, node.nameOf(p).slice(0, 14))),
     teams.map((c, i) => h("g", { key: c.id, class: "coalition", "data-testid": "graph-coalition", "data-id": c.id, "data-epoch": c.epoch },
       h("rect", { x: TEAM_X - TEAM_W / 2, y: y(i) - 11, width: TEAM_W, height: 22, rx: 6 }),
-      h("text", { x: TEAM_X, y: y(i) + 4, "text-anchor": "middle" }, `${c.name.slice(0, 8)} · e${c.epoch}`),
+      h("text", { x: TEAM_X, y: y(i) + 4, "text-anchor": "middle" }, `${c.name.length > 9 ? `${c.name.slice(0, 8)}…` : c.name} · e${c.epoch}`),
       h("title", null, `coalition ${c.name}: ${c.members.length} members at epoch ${c.epoch}, ${c.spent} spent`))),
     // The state is the item's colour (app.css), the whole title its tooltip: the labels stay one short line.
     work.map((w, i) => h("text", { key: w.id, x: ITEM_X + 5, y: y(i) + 4, class: w.status, "data-testid": "graph-item", "data-id": w.id, "data-status": w.status },
