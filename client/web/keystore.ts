@@ -83,20 +83,29 @@ export const dropOutbox = (id: string) => run(OUTBOX, "readwrite", (s) => s.dele
 
 /**
  * The log's copy: verified envelopes by space, in the order they arrived here (catch-up order
- * is causal, live pushes follow it). `n` continues from the copy's last key.
+ * is causal, live pushes follow it). `newest` reads only the last `n` (what a first paint
+ * shows) and the next key; `copyOf` reads them all.
  */
-export async function copyOf(space: string): Promise<{ envelopes: WireEnvelope[]; next: number }> {
-  const range = IDBKeyRange.bound([space, 0], [space, Number.MAX_SAFE_INTEGER]);
-  const database = await db();
-  const tx = database.transaction(COPY, "readonly");
-  const store = tx.objectStore(COPY);
-  const values = store.getAll(range) as IDBRequest<WireEnvelope[]>;
-  const last = store.openKeyCursor(range, "prev");
+export async function newestInCopy(space: string, n: number): Promise<{ envelopes: WireEnvelope[]; next: number }> {
+  const tx = (await db()).transaction(COPY, "readonly");
+  const cursor = tx.objectStore(COPY).openCursor(IDBKeyRange.bound([space, 0], [space, Number.MAX_SAFE_INTEGER]), "prev");
+  const envelopes: WireEnvelope[] = [];
+  let next = 0;
+  cursor.onsuccess = () => {
+    const at = cursor.result;
+    if (at === null) return;
+    if (envelopes.length === 0) next = Number((at.key as [string, number])[1]) + 1;
+    envelopes.push(at.value as WireEnvelope);
+    if (envelopes.length < n) at.continue();
+  };
   return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve({ envelopes: values.result, next: last.result === null ? 0 : Number((last.result.key as [string, number])[1]) + 1 });
+    tx.oncomplete = () => resolve({ envelopes: envelopes.reverse(), next });
     tx.onerror = () => reject(tx.error);
   });
 }
+
+export const copyOf = (space: string) =>
+  run<WireEnvelope[]>(COPY, "readonly", (s) => s.getAll(IDBKeyRange.bound([space, 0], [space, Number.MAX_SAFE_INTEGER])) as IDBRequest<WireEnvelope[]>);
 
 /** Appends verified envelopes to the copy in one transaction (all kept, or none). */
 export async function keepInCopy(space: string, from: number, envelopes: readonly WireEnvelope[]): Promise<void> {

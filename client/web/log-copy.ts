@@ -1,12 +1,13 @@
 /**
  * The page's copy of one space's log in IndexedDB (keystore.ts): which envelopes it holds,
  * writes appended in order (one transaction per batch, so the copy is always a prefix of
- * what arrived here), and the version vector a reload's `log.hello` sends, so the edge sends
- * only what the copy lacks. Only verified envelopes (verify.ts) or this page's own are kept.
+ * what arrived here), its newest page read first (a reload's first paint) and the rest after,
+ * and the version vector a reload's `log.hello` sends, so the edge sends only what the copy
+ * lacks. Only verified envelopes (verify.ts) or this page's own are kept.
  */
 import type { EnvelopeId, VersionVector } from "../../core/log/ids.js";
 import type { WireEnvelope } from "../../core/log/replica.js";
-import { copyOf, keepInCopy } from "./keystore.js";
+import { copyOf, keepInCopy, newestInCopy } from "./keystore.js";
 
 export class LogCopy {
   private ids = new Set<EnvelopeId>();
@@ -16,13 +17,19 @@ export class LogCopy {
 
   private constructor(readonly space: string) {}
 
-  /** Opens the copy; `envelopes` is what it holds, in the order they arrived. */
-  static async open(space: string): Promise<{ copy: LogCopy; envelopes: WireEnvelope[] }> {
+  /** Opens the copy with its newest `n` envelopes (a first paint's page), in the order they arrived. */
+  static async open(space: string, n: number): Promise<{ copy: LogCopy; newest: WireEnvelope[] }> {
     const copy = new LogCopy(space);
-    const { envelopes, next } = await copyOf(space);
+    const { envelopes, next } = await newestInCopy(space, n);
     copy.next = next;
-    for (const envelope of envelopes) copy.note(envelope);
-    return { copy, envelopes };
+    return { copy, newest: envelopes };
+  }
+
+  /** Everything the copy holds, in order; the vector is known once this resolved. */
+  async all(): Promise<WireEnvelope[]> {
+    const envelopes = await copyOf(this.space);
+    for (const envelope of envelopes) this.note(envelope);
+    return envelopes;
   }
 
   /** Appends what the copy does not hold yet; writes land in call order. */

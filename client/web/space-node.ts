@@ -21,19 +21,20 @@ import * as decoding from "lib0/decoding";
 import type { Did } from "../../core/identity/did.js";
 import type { Signer } from "../../core/identity/signer.js";
 import { CommitResolver, type CommitStatus } from "../../core/log/commits.js";
-import type { EnvelopeId, VersionVector } from "../../core/log/ids.js";
+import type { EnvelopeId } from "../../core/log/ids.js";
 import type { IngestResult, WireEnvelope } from "../../core/log/replica.js";
 import { decodeLogServerMessage, encodeLogMessage } from "../../core/log/sync-protocol.js";
 import type { BodyOf, EnvelopeType } from "../../core/log/types/index.js";
 import { createEnvelope } from "../../core/log/writer.js";
 import { MessageType } from "../../core/yjs/frames.js";
-import { doorToken, logState, read, type LogState } from "./edge.js";
+import { DoorTokens, read, type LogState, type View } from "./edge.js";
 import { dropOutbox, outboxOf, putOutbox } from "./keystore.js";
 import { LogCopy } from "./log-copy.js";
 import { verifyBatch, type Unverified } from "./verify.js";
 
-/** Tokens live an hour (edge.ts); one is reused for 50 minutes. */
-const TOKEN_REUSE_MS = 50 * 60_000;
+/** The read model's shape (edge.ts), for the views that draw it. */
+export type { View } from "./edge.js";
+
 /** A first visit's newest page: enough envelopes for the channel's newest threads and their receipts. */
 const TAIL = 300;
 
@@ -45,17 +46,6 @@ export interface DocumentPort {
 }
 
 export type Connection = "offline" | "connecting" | "syncing" | "synced";
-
-/** The parts of `GET /view` the app shows. */
-export interface View {
-  frontier: number;
-  epoch: number;
-  visibility: string;
-  members: Array<{ did: Did; role: string; name?: string; domains: string[] }>;
-  work: Array<{ id: EnvelopeId; title: string; status: string; claimant?: Did; domains: string[]; createdBy: Did; changes: number; result?: string }>;
-  approvals: Array<{ id: EnvelopeId; requestedBy: Did; action: { tool: string; params: Record<string, unknown>; summary: string }; approver: string; status: string; decidedBy?: Did; expiresAt: string; executedBy?: EnvelopeId }>;
-  invites: Array<{ id: EnvelopeId; role: string; used: number; uses: number; expiresAt: string; revoked: boolean }>;
-}
 
 export class SpaceNode {
   /** Every envelope held, in arrival order (catch-up order is causal). */
@@ -85,16 +75,14 @@ export class SpaceNode {
   /** While a first visit's catch-up fills in behind the newest page: what it brought, in causal order. */
   private filling: WireEnvelope[] | null = null;
   private document: DocumentPort | null = null;
-  private state: Promise<LogState>;
+  private tokens: DoorTokens;
   private writing: Promise<unknown> = Promise.resolve();
   private retry = 250;
   private stopped = false;
-  private token: Promise<string> | null = null;
-  private tokenAt = 0;
 
   /** `state` is the `GET /log/state` the gate already read, if any (its epoch goes into the token). */
   constructor(readonly space: string, readonly signer: Signer, state?: LogState) {
-    this.state = state === undefined ? logState(space) : Promise.resolve(state);
+    this.tokens = new DoorTokens(signer, space, state);
   }
 
   /** The document's frames ride on this node's socket; attach before `start`. */
@@ -107,26 +95,45 @@ export class SpaceNode {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(bytes);
   }
 
-  /** Resolves once what a first paint shows is here: the copy (or the newest page) and the view. */
+  /**
+   * Resolves once what a first paint shows is here: the view and the newest page (from the
+   * copy, or on a first visit from the edge). The rest — the whole copy, then the socket and
+   * its catch-up — starts after that paint, so it does not compete with it.
+   */
   async start(): Promise<void> {
-    const [{ copy, envelopes }, outbox] = await Promise.all([LogCopy.open(this.space), outboxOf(this.space)]);
+    const [{ copy, newest }, outbox] = await Promise.all([LogCopy.open(this.space, TAIL), outboxOf(this.space)]);
     this.copy = copy;
-    for (const envelope of envelopes) this.hold(envelope);
+    for (const envelope of newest) this.hold(envelope);
     this.outbox = outbox.map((item) => item.envelope);
     this.outboxN = outbox.length === 0 ? 0 : outbox.at(-1)!.n + 1;
     for (const envelope of this.outbox) this.hold(envelope);
     this.unsent.value = this.outbox.length;
     addEventListener("offline", () => this.ws?.close(4000, "offline"));
     addEventListener("online", () => this.connect());
-    if (envelopes.length === 0) this.filling = [];
-    // The socket's catch-up, the view and (first visit) the newest page load together; a refusal stops all.
-    void this.connect();
+    const firstVisit = newest.length === 0;
+    // The view and the newest page load together; a refusal of either stops the page.
     try {
-      await Promise.all([this.refreshView(), this.filling === null ? null : this.newestPage()]);
+      await Promise.all([this.refreshView(), firstVisit ? this.newestPage() : null]);
     } catch (error) {
       this.stop();
       throw error;
     }
+    // After the caller's first render (a macrotask later; not a frame callback, which a
+    // background tab would hold back): the copy in full, then the socket.
+    setTimeout(() => void this.fill(firstVisit), 0);
+  }
+
+  /** Holds the whole copy in its order (or, on a first visit, lets the catch-up bring it), then connects. */
+  private async fill(firstVisit: boolean): Promise<void> {
+    this.filling = [];
+    if (!firstVisit) {
+      this.filling = await this.copy!.all();
+      for (const envelope of this.filling) this.hold(envelope);
+      // The copy is the log's order up to here: the held map takes it at once, before any catch-up.
+      this.filled();
+      this.bump();
+    }
+    void this.connect();
   }
 
   /** A first visit's newest page of the log, verified like everything else, shown before the catch-up ends. */
@@ -136,7 +143,6 @@ export class SpaceNode {
     const { count } = await read<{ count: number }>(`/s/${this.space}/log/state`, token);
     const page = await read<{ envelopes: Array<{ id: EnvelopeId; envelope: Omit<WireEnvelope, "id"> }> }>(
       `/s/${this.space}/log?since=${Math.max(0, count - TAIL)}&limit=${TAIL}`, token);
-    if (this.filling === null) return; // the catch-up finished first
     await this.admit(page.envelopes.map(({ id, envelope }) => ({ ...envelope, id }) as WireEnvelope), false);
   }
 
@@ -310,20 +316,9 @@ export class SpaceNode {
     this.bump();
   }
 
-  /**
-   * The door token of this page's connections: minted when first needed and again when it is
-   * within ten minutes of its hour (a reconnect after a long absence), not per connection.
-   */
-  async doorToken(): Promise<string> {
-    if (this.token === null || Date.now() > this.tokenAt + TOKEN_REUSE_MS) {
-      // The first token uses the state read at start; a later one (or a retry) reads the epoch again.
-      const state = this.tokenAt === 0 ? this.state : logState(this.space);
-      this.tokenAt = Date.now();
-      this.token = state.then((s) => doorToken(this.signer, this.space, s.epoch));
-      // A failed mint (the edge unreachable) is not kept: the next call tries again.
-      this.token.catch(() => (this.token = null));
-    }
-    return this.token;
+  /** The door token of this page's connections and reads (edge.ts: minted once, reused for most of its hour). */
+  doorToken(): Promise<string> {
+    return this.tokens.get();
   }
 
   async refreshView(): Promise<void> {
