@@ -17,8 +17,13 @@
  * model's (agent-spaces-llm.ts): it is asked about the open item or the unanswered request,
  * and its held calls are sent back into its conversation.
  *
- * A watch is deleted before it is acted on, so an alarm retried after a crash never acts on
- * it twice; the alarm is set to the earliest due watch after every change.
+ * A watch is leased, not deleted, when it is taken: its due time moves LEASE_MS ahead and it
+ * is deleted once acted on. An agent that dies acting on it (or whose action threw) finds it
+ * due again when the lease runs out, at most MAX_ATTEMPTS times, and each kind re-checks the
+ * space first (still open and unclaimed? still unanswered? approver active?), so a retry
+ * after a finished step does nothing. Re-arming a watch while acting on it (a second look,
+ * asks still held) replaces the lease. The alarm is set to the earliest due watch after
+ * every change, leases included.
  */
 import type { ViewItem } from "../core/a2a/rules-brain.js";
 import { approverMode } from "../core/a2a/modes.js";
@@ -36,11 +41,21 @@ interface Watch {
   target: string;
   due: number;
   data: Record<string, unknown>;
+  /** The lease it was taken under (`finish` deletes it only if it still holds that lease). */
+  lease?: number;
 }
+
+/** How long a taken watch waits before it is due again, should the agent not finish it. */
+export const LEASE_MS = 60_000;
+/** Takes of one watch before it is dropped (a watch that kills its agent every time). */
+export const MAX_ATTEMPTS = 3;
 
 export function addWatch(sql: SqlStorage, space: string, kind: string, target: string, due: number, data: Record<string, unknown>): void {
   sql.exec(
-    `INSERT INTO agent_watches (space, kind, target, due_ms, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (space, kind, target) DO UPDATE SET due_ms = min(due_ms, excluded.due_ms)`,
+    // A leased row (being acted on) is replaced; a waiting one keeps its data and the earlier due.
+    `INSERT INTO agent_watches (space, kind, target, due_ms, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (space, kind, target) DO UPDATE SET
+       due_ms = CASE WHEN json_extract(agent_watches.data, '$.lease') IS NULL THEN min(agent_watches.due_ms, excluded.due_ms) ELSE excluded.due_ms END,
+       data = CASE WHEN json_extract(agent_watches.data, '$.lease') IS NULL THEN agent_watches.data ELSE excluded.data END`,
     space, kind, target, due, JSON.stringify(data),
   );
 }
@@ -51,13 +66,30 @@ export function nextDue(sql: SqlStorage): number | null {
   return row?.due === null || row?.due === undefined ? null : Number(row.due);
 }
 
-/** Takes the watches due at `now` (deleting them first: never acted on twice). */
+/** Takes the watches due at `now`, each under a lease (see the header); drops one taken MAX_ATTEMPTS times. */
 export function takeDue(sql: SqlStorage, now: number): Watch[] {
   const rows = sql.exec<{ space: string; kind: string; target: string; due_ms: number; data: string }>(
     `SELECT space, kind, target, due_ms, data FROM agent_watches WHERE due_ms <= ? ORDER BY due_ms LIMIT 50`, now,
   ).map((r) => ({ space: r.space, kind: r.kind, target: r.target, due: Number(r.due_ms), data: JSON.parse(r.data) as Record<string, unknown> }));
-  for (const w of rows) sql.exec(`DELETE FROM agent_watches WHERE space = ? AND kind = ? AND target = ?`, w.space, w.kind, w.target);
-  return rows;
+  const taken: Watch[] = [];
+  for (const w of rows) {
+    const key = [w.space, w.kind, w.target] as const;
+    const attempt = Number(w.data.attempt ?? 0) + 1;
+    if (attempt > MAX_ATTEMPTS) {
+      sql.exec(`DELETE FROM agent_watches WHERE space = ? AND kind = ? AND target = ?`, ...key);
+      console.error(`agent watch ${w.kind} ${w.target} in ${w.space} dropped after ${MAX_ATTEMPTS} attempts`);
+      continue;
+    }
+    const lease = now + LEASE_MS;
+    sql.exec(`UPDATE agent_watches SET due_ms = ?, data = ? WHERE space = ? AND kind = ? AND target = ?`, lease, JSON.stringify({ ...w.data, attempt, lease }), ...key);
+    taken.push({ ...w, lease });
+  }
+  return taken;
+}
+
+/** A watch acted on: gone, unless the action re-armed it (its lease was replaced). */
+export function finish(sql: SqlStorage, watch: Watch): void {
+  sql.exec(`DELETE FROM agent_watches WHERE space = ? AND kind = ? AND target = ? AND json_extract(data, '$.lease') = ?`, watch.space, watch.kind, watch.target, watch.lease ?? -1);
 }
 
 /** Acts on one due watch in its space. */

@@ -24,7 +24,7 @@
 import { CommonsError } from "../core/errors.js";
 import type { Did } from "../core/identity/did.js";
 import type { Ed25519Signer } from "../core/identity/signer.js";
-import { decide, type Decision, type HandoffRule, type RulesConfig, type Seen, type SpaceContext, type ViewItem } from "../core/a2a/rules-brain.js";
+import { decide, type Decision, type RulesConfig, type Seen, type SpaceContext, type ViewItem } from "../core/a2a/rules-brain.js";
 import { SpaceClient, type LogEntry } from "../core/a2a/space-client.js";
 import { isEnvelopeId, type EnvelopeId } from "../core/log/ids.js";
 import type { LlmSpaceBrain } from "../core/a2a/llm-brain.js";
@@ -33,39 +33,13 @@ import { agentFetch } from "./agent-delegation.js";
 import { createJoinEnvelope, decodeInviteUrl } from "../core/space/invite.js";
 import type { SqlStorage } from "../core/storage/sql.js";
 import { carryOut, type ActContext, type Trace } from "./agent-spaces-acts.js";
-import { addWatch, nextDue, onDue, takeDue } from "./agent-spaces-alarm.js";
+import { addWatch, finish, nextDue, onDue, takeDue } from "./agent-spaces-alarm.js";
 import { Hints, hintFromLog } from "./agent-spaces-hints.js";
 import { llmHolds } from "./agent-spaces-llm.js";
 import type { NotifyHint } from "./space-agents.js";
+import type { JoinInput, SpaceOptions, SpaceRow } from "./agent-spaces-types.js";
 
-export interface SpaceRow {
-  space: string;
-  edge: string;
-  cursor: number;
-  domains: string[];
-  keywords: string[];
-  handoffs: HandoffRule[];
-  options: SpaceOptions;
-  joinedAt: string;
-}
-
-/** How the agent works in one space (set at join; `commons agent add` flags). */
-export interface SpaceOptions {
-  brain?: "rules" | "llm";
-  /** Under-claiming: an item in its domains left open this long is claimed by the best fit or escalated (default 120 s). */
-  unclaimedAfterMs?: number;
-  /** Gap detection: a request in its domains unanswered this long is volunteered for (default 300 s). */
-  gapAfterMs?: number;
-  /** While asks are held back, how often the approver's presence is read again (default 30 s). */
-  presenceCheckMs?: number;
-}
-
-export interface JoinInput {
-  invite: string;
-  keywords?: string[];
-  handoffs?: HandoffRule[];
-  options?: SpaceOptions;
-}
+export type { JoinInput, SpaceOptions, SpaceRow } from "./agent-spaces-types.js";
 
 interface Deps {
   name: string;
@@ -321,7 +295,10 @@ export class AgentSpaces {
 
   /** The agent's alarm: acts on every watch that is due (agent-spaces-alarm.ts), then sets the next one. */
   async alarm(): Promise<void> {
-    for (const watch of takeDue(this.deps.sql, Date.now())) {
+    const taken = takeDue(this.deps.sql, Date.now());
+    // Set now to the earliest lease too: should this object die midway, the alarm comes back for them.
+    if (taken.length > 0) this.deps.setAlarm(nextDue(this.deps.sql)!);
+    for (const watch of taken) {
       const row = this.row(watch.space);
       if (row === undefined) continue;
       const client = this.client(row.space, row.edge);
@@ -331,8 +308,9 @@ export class AgentSpaces {
         const ref = isEnvelopeId(watch.target) ? watch.target : typeof data.item === "string" ? data.item : undefined;
         return client.call("record_trace", { kind, summary, ...(ref ? { ref } : {}), data: { saw: { watch: watch.kind, target: watch.target, due: watch.due }, ...data } });
       };
+      // A watch whose action threw stays leased: it comes due again (at most MAX_ATTEMPTS takes).
       await onDue(this.actContext(client, row, trace, { id: watch.target as EnvelopeId, body: {} }), watch)
-        .catch((error: unknown) => console.error(`agent ${this.deps.name} in ${row.space}, ${watch.kind} ${watch.target}:`, error));
+        .then(() => finish(this.deps.sql, watch), (error: unknown) => console.error(`agent ${this.deps.name} in ${row.space}, ${watch.kind} ${watch.target}:`, error));
     }
     const next = nextDue(this.deps.sql);
     if (next !== null) this.deps.setAlarm(next);
