@@ -81,17 +81,25 @@ export class MarketDeadlines {
 
 /**
  * Awards every market whose deadline has passed and is still open in the committed state.
- * Each item leaves the index whatever its award's verdict: a refused host award (this
- * replica no longer sequences, say) is not retried every wake, and a member awards it then.
+ * Each item leaves the index whatever happens: where this replica does not sequence (a node
+ * hosts the space) or its award is refused, a member awards it, and no wake repeats forever.
  */
 export async function awardDue(host: ToolHost, deadlines: MarketDeadlines): Promise<void> {
+  // Only the sequencer's award is the host's (core/state/market.ts `isDeadlineAward`).
+  const sequences = host.committed().sequencer === host.hostDid;
   for (const item of deadlines.due(host.now())) {
     deadlines.close(item);
-    const market = host.committed().markets.get(item);
-    if (market?.status !== "open") continue;
-    const best = awardOf(market);
-    const written = await host.write("work.awarded", { item, ...(best === undefined ? {} : { winner: best.bidder, bid: best.id }) });
-    if (written.status.state !== "committed" || written.status.verdict !== "accepted") console.error(`market ${item}: the deadline's award was ${JSON.stringify(written.status)}; a member awards it with award_work`);
+    if (!sequences) continue;
+    // Twice at most: a bid still waiting to be sequenced commits in the same run as the
+    // first award, ahead of it, and the second award is computed with it.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const market = host.committed().markets.get(item);
+      if (market?.status !== "open") break;
+      const best = awardOf(market);
+      const written = await host.write("work.awarded", { item, ...(best === undefined ? {} : { winner: best.bidder, bid: best.id }) });
+      if (written.status.state !== "committed" || written.status.verdict === "accepted") break;
+      if (attempt === 2) console.error(`market ${item}: the deadline's award was ${JSON.stringify(written.status)}; a member awards it with award_work`);
+    }
   }
 }
 
