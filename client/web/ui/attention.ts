@@ -18,6 +18,7 @@ import type { EnvelopeId } from "../../../core/log/ids.js";
 import type { WireEnvelope } from "../../../core/log/replica.js";
 import { read } from "../edge.js";
 import type { SpaceNode } from "../space-node.js";
+import { readable } from "./channel.js";
 
 interface Row {
   id: EnvelopeId;
@@ -75,7 +76,7 @@ export function Attention({ node }: { node: SpaceNode }) {
         const state = item.status === "open" ? "open: nobody holds it" : item.status === "claimed" ? `claimed by ${node.nameOf(item.claimant ?? "")}` : "completed";
         return h("li", { key: itemId, class: `escalation ${item.status}`, "data-testid": "escalation", "data-item": itemId },
           `Escalation from ${node.nameOf(actorOf(envelope))} about `, h("strong", null, item.title), ": ",
-          h("span", { class: "quiet" }, (envelope.body as { content: string }).content), " ",
+          h("span", { class: "quiet" }, readable(node, (envelope.body as { content: string }).content)), " ",
           h("span", { class: "state", "data-testid": "escalation-state" }, state),
           item.status === "open" ? h("button", { onClick: () => void node.write("work.claimed", { item: item.id }) }, "Take it") : null,
         );
@@ -83,7 +84,7 @@ export function Attention({ node }: { node: SpaceNode }) {
       if (envelope.type === "channel.message") {
         const escalation = envelope.body.toolCalls?.some((call) => call.result === "pending_approval");
         return h("li", { key: id, class: escalation ? "escalation" : "mention", "data-testid": escalation ? "escalation" : "mention" },
-          `${escalation ? "Escalation" : "Mention"} from ${node.nameOf(actorOf(envelope))}: `, envelope.body.content);
+          `${escalation ? "Escalation" : "Mention"} from ${node.nameOf(actorOf(envelope))}: `, readable(node, envelope.body.content));
       }
       return h("li", { key: id }, envelope.type);
     })),

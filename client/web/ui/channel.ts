@@ -2,7 +2,8 @@
  * The channel, live: messages from the log in arrival order grouped into threads, each with
  * its sender by member name (and the host that signed it for them), its tool calls and their
  * status, mentions of me, whether it is tentative, unsent, committed or rejected, and a
- * "new since you looked" marker; post and reply sign a `channel.message` here.
+ * "new since you looked" marker; post and reply sign a `channel.message` here. A member's
+ * did in a message's text is shown as @name (the exact text stays in the tooltip).
  */
 import { h } from "preact";
 import { useState } from "preact/hooks";
@@ -23,6 +24,12 @@ export function statusLabel(node: SpaceNode, id: EnvelopeId): { label: string; k
   return status.verdict === "accepted" ? { label: `committed #${status.index}`, kind: "committed" } : { label: `rejected: ${status.reason ?? ""}`, kind: "rejected" };
 }
 
+/** A message's text with each member's did shown as @name (agents write dids; people read names). */
+export function readable(node: SpaceNode, text: string): string {
+  const names = new Map((node.view.value?.members ?? []).filter((m) => m.name).map((m) => [m.did as string, m.name!]));
+  return names.size === 0 ? text : text.replace(/did:key:z[1-9A-HJ-NP-Za-km-z]+/g, (did) => (names.has(did) ? `@${names.get(did)}` : did));
+}
+
 function ToolCalls({ node, calls }: { node: SpaceNode; calls: NonNullable<Message["body"]["toolCalls"]> }) {
   return h("ul", { class: "tools" }, calls.map((call, i) =>
     h("li", { key: i, class: `tool ${call.result}`, "data-testid": "tool-call" },
@@ -39,7 +46,7 @@ function Line({ node, message, onReply, mine }: { node: SpaceNode; message: Mess
   const mentionsMe = message.body.mentions?.includes(mine as never) ?? false;
   return h("div", { class: `msg ${status.kind}${mentionsMe ? " mention" : ""}`, "data-testid": "message", "data-id": message.id },
     h("span", { class: "who" }, node.nameOf(sender), sender !== message.author ? h("span", { class: "via" }, ` via ${node.nameOf(message.author)}`) : null),
-    h("span", { class: "text" }, message.body.content),
+    h("span", { class: "text", title: message.body.content }, readable(node, message.body.content)),
     h("span", { class: "status", "data-testid": "status" }, status.label),
     message.body.toolCalls ? h(ToolCalls, { node, calls: message.body.toolCalls }) : null,
     onReply ? h("button", { class: "link", onClick: onReply }, "reply") : null,
