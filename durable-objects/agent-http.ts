@@ -12,7 +12,8 @@
  * then a DefaultRequestHandler made for this request's card over the object's one task
  * store, executor and event buses (shared, so a stream and a cancel of the same task meet).
  */
-import { AgentCard, Extensions } from "@a2a-js/sdk";
+import { AgentCard, Extensions, TaskState, type CancelTaskRequest, type Task } from "@a2a-js/sdk";
+import { TaskNotCancelableError } from "@a2a-js/sdk/errors";
 import { DefaultRequestHandler, ServerCallContext, type AgentExecutor, type ExecutionEventBusManager, type TaskStore } from "@a2a-js/sdk/server";
 import { Hono } from "hono";
 import type { Brain } from "../core/a2a/brain.js";
@@ -111,8 +112,28 @@ export async function openCall(deps: AgentDeps, request: Request, binding: "JSON
     requestedVersion: "1.0",
     requestedExtensions: Extensions.parseServiceParameter(request.headers.get("A2A-Extensions") ?? undefined),
   });
-  const handler = new DefaultRequestHandler(card, deps.store, deps.executor, deps.buses, undefined, undefined, undefined, undefined, { validateInputModes: true });
+  const handler = new AgentRequestHandler(card, deps.store, deps.executor, deps.buses);
   return { caller, context, handler };
+}
+
+/**
+ * The SDK's handler with one correction: CancelTask of a task already canceled is
+ * TaskNotCancelableError (-32002), as the spec lists "already completed, failed, or canceled"
+ * among the states that are not cancelable; the SDK would answer the canceled task again.
+ */
+class AgentRequestHandler extends DefaultRequestHandler {
+  private readonly tasks: TaskStore;
+
+  constructor(card: AgentCard, tasks: TaskStore, executor: AgentExecutor, buses: ExecutionEventBusManager) {
+    super(card, tasks, executor, buses, undefined, undefined, undefined, undefined, { validateInputModes: true });
+    this.tasks = tasks;
+  }
+
+  override async cancelTask(params: CancelTaskRequest, context: ServerCallContext): Promise<Task> {
+    const task = await this.tasks.load(params.id, context);
+    if (task?.status?.state === TaskState.TASK_STATE_CANCELED) throw new TaskNotCancelableError(`Task not cancelable: ${params.id} is canceled already.`);
+    return super.cancelTask(params, context);
+  }
 }
 
 /** Headers for a refused caller: the RFC 6750 challenge on 401. */

@@ -46,7 +46,7 @@ done
 curl -sf -o /dev/null "http://localhost:$port/.well-known/agent-card.json" || { echo "the edge did not come up on :$port" >&2; cat "$work/edge.log" >&2; exit 1; }
 
 token=$(COMMONS_HOME="$work/home" bin/commons a2a token "$base" --ttl 7200 2>/dev/null)
-echo "edge http://localhost:$port (commit $(git rev-parse --short HEAD)), TCK $(git -C "$tck" rev-parse --short HEAD 2>/dev/null || echo '?'), agent $base"
+echo "edge http://localhost:$port (commit $(git rev-parse --short HEAD 2>/dev/null || echo 'not a git checkout')), TCK $(git -C "$tck" rev-parse --short HEAD 2>/dev/null || echo '?'), agent $base"
 
 status=0
 cd "$tck"

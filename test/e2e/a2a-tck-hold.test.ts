@@ -68,10 +68,10 @@ describe("the hold brain: tasks stay working until canceled", () => {
     expect([...page.tasks, ...rest.tasks].map((t: { id: string }) => t.id).sort()).toEqual([...made].sort());
   });
 
-  it("CancelTask cancels a working task (again: the same canceled task); a canceled task takes no message", async () => {
+  it("CancelTask cancels a working task; a second cancel is -32002 (canceled is not cancelable); a canceled task takes no message", async () => {
     const task = (await send("cancel-test")).result.task;
     expect((await call("CancelTask", { id: task.id })).result.status.state).toBe("TASK_STATE_CANCELED");
-    expect((await call("CancelTask", { id: task.id })).result.status.state).toBe("TASK_STATE_CANCELED");
+    expect((await call("CancelTask", { id: task.id })).error).toMatchObject({ code: -32002, data: [expect.objectContaining({ reason: "TASK_NOT_CANCELABLE" })] });
     expect((await call("GetTask", { id: task.id })).result.status.state).toBe("TASK_STATE_CANCELED");
     expect((await send("after-cancel", { taskId: task.id })).error.code).toBe(-32004);
   });

@@ -84,11 +84,12 @@ describe("A2A JSON-RPC: tasks", () => {
     expect((await rpc(name, "ListTasks", {}, { token: stranger.token })).body.result).toMatchObject({ tasks: [], totalSize: 0 });
   });
 
-  it("CancelTask: cancels a waiting task; -32002 on a completed one; -32001 on an unknown one", async () => {
+  it("CancelTask: cancels a waiting task; -32002 on a completed or an already canceled one; -32001 on an unknown one", async () => {
     const { call } = await agentWithCaller("cancel");
     const waiting = (await call("SendMessage", userMessage("tck-input-required-1"))).body.result.task;
     const canceled = await call("CancelTask", { id: waiting.id });
     expect(canceled.body.result.status.state).toBe("TASK_STATE_CANCELED");
+    expect((await call("CancelTask", { id: waiting.id })).body.error).toMatchObject({ code: -32002, data: errorInfo("TASK_NOT_CANCELABLE") });
     const done = (await call("SendMessage", userMessage("tck-complete-task-1"))).body.result.task;
     expect((await call("CancelTask", { id: done.id })).body.error).toMatchObject({ code: -32002, data: errorInfo("TASK_NOT_CANCELABLE") });
     expect((await call("CancelTask", { id: "no-such-task" })).body.error).toMatchObject({ code: -32001, data: errorInfo("TASK_NOT_FOUND") });

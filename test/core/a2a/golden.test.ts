@@ -27,22 +27,23 @@ const AGENT = "did:key:z6MkvDqGT54cXesYGvABpF1UapVNwjCqRcafi4Px6Thv5T3Z";
 const CALLER = "did:key:z6Mkfmm57fsb6VL7zVusP8zeA9SYkCKdvUhby2G7Yh8vvQ1P";
 /** The card for ops-bot at https://edge.example with domains ops and certs, signed. */
 const CARD =
-  `{"name":"ops-bot","description":"Commons agent \\"ops-bot\\" (${AGENT}).","supportedInterfaces":[{"url` +
-  `":"https://edge.example/agents/ops-bot","protocolBinding":"JSONRPC","protocolVersion":"1.0"},{"url":` +
-  `"https://edge.example/agents/ops-bot","protocolBinding":"HTTP+JSON","protocolVersion":"1.0"}],"provi` +
-  `der":{"organization":"Commons","url":"https://edge.example"},"version":"0.1.0","capabilities":{"stre` +
-  `aming":true,"pushNotifications":false,"extendedAgentCard":false,"extensions":[{"uri":"urn:commons:a2` +
-  `a:did-key:v1","description":"The agent's did:key: the key this card is signed with, and the audience` +
-  ` of the tokens it accepts (aud commons:agent:<did>).","required":false,"params":{"did":"${AGENT}"}}]` +
-  `},"securitySchemes":{"commons-capability":{"httpAuthSecurityScheme":{"scheme":"Bearer","bearerFormat` +
-  `":"JWT","description":"A self-issued Commons capability token (EdDSA JWT, aud commons:agent:<the age` +
-  `nt's did>): \`commons a2a token <agent-url>\`."}}},"securityRequirements":[{"schemes":{"commons-capabi` +
-  `lity":{"list":[]}}}],"defaultInputModes":["text/plain"],"defaultOutputModes":["text/plain"],"skills"` +
-  `:[{"id":"ops","name":"ops","description":"Work in the ops domain.","tags":["ops"]},{"id":"certs","na` +
-  `me":"certs","description":"Work in the certs domain.","tags":["certs"]}],"signatures":[{"protected":` +
-  `"eyJhbGciOiJFZERTQSIsInR5cCI6IkpPU0UiLCJraWQiOiJkaWQ6a2V5Ono2TWt2RHFHVDU0Y1hlc1lHdkFCcEYxVWFwVk53akN` +
-  `xUmNhZmk0UHg2VGh2NVQzWiN6Nk1rdkRxR1Q1NGNYZXNZR3ZBQnBGMVVhcFZOd2pDcVJjYWZpNFB4NlRodjVUM1oifQ","signat` +
-  `ure":"JxyA9y1rtPfm_94L7XWl8vrFtcF4wYNQVse_QZfiwb1dW1F9jEC3XzF_6LiM_nxfW0mbOsIH7zdn1hxaMSzFCg"}]}`;
+  `{"name":"ops-bot","description":"Commons agent \\"ops-bot\\" (${AGENT}).","supportedInterfaces":[{"u` +
+  `rl":"https://edge.example/agents/ops-bot","protocolBinding":"JSONRPC","protocolVersion":"1.0"},{"url` +
+  `":"https://edge.example/agents/ops-bot","protocolBinding":"HTTP+JSON","protocolVersion":"1.0"}],"pro` +
+  `vider":{"organization":"Commons","url":"https://edge.example"},"version":"0.1.0","capabilities":{"st` +
+  `reaming":true,"pushNotifications":false,"extendedAgentCard":false,"extensions":[{"uri":"urn:commons:` +
+  `a2a:did-key:v1","description":"The agent's did:key: the key this card is signed with, and the audien` +
+  `ce of the capabilities it accepts (aud commons:agent:<did>).","required":false,"params":{"did":"` +
+  `${AGENT}"}}]},"securitySchemes":{"commons-capability":{"httpAuthSecurityScheme":{"scheme":"Bearer","` +
+  `bearerFormat":"JWT","description":"A self-issued Commons capability: an EdDSA JWT with aud commons:a` +
+  `gent:<the agent's did>, signed by the caller's own key (the CLI's \`commons a2a\` makes one per call` +
+  `)."}}},"securityRequirements":[{"schemes":{"commons-capability":{"list":[]}}}],"defaultInputModes":[` +
+  `"text/plain"],"defaultOutputModes":["text/plain"],"skills":[{"id":"ops","name":"ops","description":"` +
+  `Work in the ops domain.","tags":["ops"]},{"id":"certs","name":"certs","description":"Work in the cer` +
+  `ts domain.","tags":["certs"]}],"signatures":[{"protected":"eyJhbGciOiJFZERTQSIsInR5cCI6IkpPU0UiLCJra` +
+  `WQiOiJkaWQ6a2V5Ono2TWt2RHFHVDU0Y1hlc1lHdkFCcEYxVWFwVk53akNxUmNhZmk0UHg2VGh2NVQzWiN6Nk1rdkRxR1Q1NGNYZ` +
+  `XNZR3ZBQnBGMVVhcFZOd2pDcVJjYWZpNFB4NlRodjVUM1oifQ","signature":"AxFrUaRRtJzPwMAceV5CI2JyJz0FG8h32bU8` +
+  `i5jjg4CSeL6rEqLJsqjNDQyGIFgk4GcHHU7F3GSYkm2SSdNnAA"}]}`;
 /** The caller's token for the agent: every method, one hour from T0. */
 const TOKEN =
   "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCIsImtpZCI6IkU5MTZYVGpKQ0s4MnZBaWJFR0doQjNsRFY3d0FOdmxMZnhpQ05UcWZv" +
