@@ -33,7 +33,8 @@ ${table(["call", "n", "p50 ms", "p99 ms", "max ms"], [["SendMessage → AgentDO"
 Ratio of p50s: ${f(r, 2)}× (target ≤ 2×: ${r <= 2 ? "PASS" : "MISS"}).
 
 **${subscribers.count} agents subscribed to one space**: an owner's post → its commit seen on the socket, first with no agent, then with ${subscribers.count} subscribed (each
-notified after every commit with a summary of what committed, which its triggers filter before it reads anything: none of them matches a status post, so none reads);
+notified after every commit with a summary of what committed, which its triggers filter before it reads anything: none of them matches a status post, so none reads
+on its notify — an agent reads only to keep its cursor within 200 ruled-out commits of the log, one page each time);
 the runtime's CPU (workerd's user + system time) per commit is the cost of notifying them${requestsNote(subscribers)}.
 
 ${table(["subscribers", "n", "socket p50 ms", "socket p99 ms", "runtime CPU ms per commit"], [[0, subscribers.without.n, ms(subscribers.without.p50), ms(subscribers.without.p99), f(subscribers.without.cpuMsPerCommit, 1)], [subscribers.count, subscribers.with.n, ms(subscribers.with.p50), ms(subscribers.with.p99), f(subscribers.with.cpuMsPerCommit, 1)]])}
@@ -45,5 +46,5 @@ Notifying ${subscribers.count} agents costs ${f(subscribers.notifyCpuMsPerCommit
 /** The agents' own request count, when the run has it (runs before the notify hint did not count). */
 function requestsNote(subscribers) {
   const n = subscribers.with.agentRequestsPerCommit;
-  return n === undefined ? "" : `, and the agents made ${n} requests to the space per commit between them (each agent counts its own)`;
+  return n === undefined ? "" : `, and the agents made ${n} requests to the space per commit between them (each agent counts its own; these are those cursor catch-ups, the earliest joiners having been notified of every later join)`;
 }
