@@ -84,6 +84,8 @@ describe("the work graph", () => {
     expect(await edgeOf("for", formed, cert).count()).toBe(1);
     expect(await graph.locator(`[data-testid=graph-member][data-did="${boDid}"]`).textContent()).toBe("Bo");
 
+    // The README's second picture: the work view with its graph, the coalition at epoch 1 (COMMONS_SCREENSHOTS=1).
+    if (process.env.COMMONS_SCREENSHOTS === "1") await ada.page.getByTestId("work").screenshot({ path: join(repoRoot, "docs/images/web-work-graph.png") });
     // Bo leaves the coalition: once committed, epoch 2 and one member edge.
     await bo.ok(["sync", space]);
     await bo.ok(["coalition", space, "leave", formed]);
@@ -91,8 +93,6 @@ describe("the work graph", () => {
     await expect.poll(() => team.getAttribute("data-epoch"), { timeout: 60_000 }).toBe("2");
     expect(await edgeOf("member", boDid, formed).count()).toBe(0);
     expect(await edgeOf("member", ownerDid, formed).count()).toBe(1);
-    // The README's second picture: the work view with its graph (COMMONS_SCREENSHOTS=1).
-    if (process.env.COMMONS_SCREENSHOTS === "1") await ada.page.getByTestId("work").screenshot({ path: join(repoRoot, "docs/images/web-work-graph.png") });
     await ada.context.close();
   });
 });
