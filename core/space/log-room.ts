@@ -117,8 +117,11 @@ export class LogRoom {
       const rate = this.options.authorRate;
       const results = await this.replica.ingest(batch, rate === undefined ? {} : { rate });
       const accepted = results.flatMap((r) => (r.status === "accepted" && r.id ? [r.id] : []));
-      const receipts = accepted.length > 0 ? await this.sequence() : [];
+      // Out to the other peers before sequencing: they hold it (tentative) without waiting for
+      // the commit and the after-commit hooks (most of a message's way to another browser,
+      // bench/benchmarks/web.mjs), and every receipt still follows the envelope it names.
       this.fanOut(accepted, fromPeerId);
+      const receipts = accepted.length > 0 ? await this.sequence() : [];
       this.fanOut(receipts, null);
       // Each stored item with its status after sequencing: a writer learns its verdict at once.
       const statuses = this.replica.statuses(results.flatMap((r) => (r.id !== undefined && r.status !== "rejected" ? [r.id] : [])));
