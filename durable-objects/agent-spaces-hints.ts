@@ -1,6 +1,6 @@
 /**
  * What the agent makes of the space's notify before reading anything (issue 12 item 2, the
- * cost of 100 subscribers): the hint (durable-objects/space-agents.ts `NotifyHint`) carries
+ * cost of 100 subscribers): the hint (core/a2a/notify-hint.ts, sent by the space) carries
  * a summary of each newly committed envelope, and the triggers' first pass
  * (core/a2a/selection.ts `mayConcern`) rules out those no rule could act on. Per space, in
  * memory only (an evicted agent starts not knowing, and reads once):
@@ -24,7 +24,7 @@ import { mayConcern, type HintEntry, type LocalTriggers } from "../core/a2a/sele
 import type { Did } from "../core/identity/did.js";
 import type { LogEntry } from "../core/a2a/space-client.js";
 import type { SqlStorage } from "../core/storage/sql.js";
-import type { NotifyHint } from "./space-agents.js";
+import type { NotifyHint } from "../core/a2a/notify-hint.js";
 import type { SpaceRow } from "./agent-spaces.js";
 
 /** Ruled-out commits after which the agent reads anyway (one log page). */

@@ -36,7 +36,7 @@ import { carryOut, type ActContext, type Trace } from "./agent-spaces-acts.js";
 import { addWatch, finish, nextDue, onDue, takeDue } from "./agent-spaces-alarm.js";
 import { Hints, hintFromLog } from "./agent-spaces-hints.js";
 import { llmHolds } from "./agent-spaces-llm.js";
-import type { NotifyHint } from "./space-agents.js";
+import type { NotifyHint } from "../core/a2a/notify-hint.js";
 import type { JoinInput, SpaceOptions, SpaceRow } from "./agent-spaces-types.js";
 
 export type { JoinInput, SpaceOptions, SpaceRow } from "./agent-spaces-types.js";

@@ -31,7 +31,7 @@ import { agentFetch } from "./agent-delegation.js";
 import { agentApp } from "./agent-http.js";
 import { AgentSpaces, type JoinInput, type SpaceRow } from "./agent-spaces.js";
 import { spacesRoutes } from "./agent-spaces-http.js";
-import type { NotifyHint } from "./space-agents.js";
+import type { NotifyHint } from "../core/a2a/notify-hint.js";
 import { DurableObjectSql } from "./sql-storage.js";
 
 /** Domains and description `configure` accepts: short, lowercase words, at most 32 domains. */

@@ -15,10 +15,9 @@
  * and hibernates. The table is made on the first subscription: a space without agents
  * stores nothing for them.
  *
- * The hint (`NotifyHint`) is what the agent's triggers filter on before it reads anything:
- * the commit indexes the run covered and, when there are at most HINT_BATCH accepted
- * envelopes, a summary of each (core/a2a/selection.ts `HintEntry`: type, actor, mentions,
- * thread, item and its domains, text cut to HINT_TEXT). An agent none of whose triggers
+ * The hint (core/a2a/notify-hint.ts) is what the agent's triggers filter on before it reads
+ * anything: the commit indexes the run covered and, when the batch is small, a summary of
+ * each accepted envelope (type, actor, mentions, thread, item and its domains, text cut short). An agent none of whose triggers
  * could match reads nothing; one that could reads committed state from its cursor, as
  * before. The hint is never authority: the agent acts only on what it then reads.
  *
@@ -30,7 +29,7 @@
  */
 import { CommonsError } from "../core/errors.js";
 import { parseAgentName } from "../core/a2a/name.js";
-import { HINT_TEXT, type HintEntry } from "../core/a2a/selection.js";
+import { hintOf } from "../core/a2a/notify-hint.js";
 import type { Did } from "../core/identity/did.js";
 import type { Envelope } from "../core/log/envelope.js";
 import type { EnvelopeId } from "../core/log/ids.js";
@@ -48,50 +47,6 @@ export interface SpaceAgentsDeps {
   waitUntil(promise: Promise<unknown>): void;
   /** A stored envelope by id (the replica's). */
   envelope(id: EnvelopeId): Envelope | undefined;
-}
-
-/** At most this many accepted envelopes are summarized in one notify; past it the agent reads from its cursor. */
-export const HINT_BATCH = 64;
-
-/** What one notify tells an agent: commits `first`..`last`, and their summaries when the batch was small enough. */
-export interface NotifyHint {
-  first: number;
-  last: number;
-  entries?: HintEntry[];
-}
-
-/** The hint for one sequencing run's commits, read from the committed state just reached. */
-export function hintOf(entries: readonly CommitEntry[], envelope: (id: EnvelopeId) => Envelope | undefined, state: SpaceState): NotifyHint {
-  const first = entries[0]?.index ?? 0;
-  const last = entries.at(-1)?.index ?? first;
-  const accepted = entries.filter((e) => e.verdict === "accepted");
-  if (accepted.length > HINT_BATCH) return { first, last };
-  const summaries: HintEntry[] = [];
-  for (const entry of accepted) {
-    const found = envelope(entry.id);
-    if (found === undefined) return { first, last }; // Cannot summarize it: the agent reads.
-    summaries.push(summarize(entry.id, found, state));
-  }
-  return { first, last, entries: summaries };
-}
-
-function summarize(id: EnvelopeId, envelope: Envelope, state: SpaceState): HintEntry {
-  const body = envelope.body as Record<string, unknown>;
-  const actor = typeof body.actor === "string" ? body.actor : envelope.author;
-  const item = envelope.type === "work.created" ? id : typeof body.item === "string" ? body.item : undefined;
-  const full = envelope.type === "channel.message" ? String(body.content ?? "")
-    : envelope.type === "work.created" ? `${String(body.title ?? "")} ${String(body.description ?? "")}` : "";
-  const mentions = Array.isArray(body.mentions) ? body.mentions.map(String) : [];
-  const domains = item === undefined ? undefined : state.work.get(item as never)?.domains;
-  return {
-    id, type: envelope.type, actor,
-    ...(mentions.length > 0 ? { mentions: mentions.slice(0, 16) } : {}),
-    ...(typeof body.threadRef === "string" ? { thread: body.threadRef } : {}),
-    ...(item === undefined ? {} : { item }),
-    ...(domains === undefined ? {} : { domains: domains.slice(0, 16) }),
-    ...(full.length > 0 ? { text: full.slice(0, HINT_TEXT) } : {}),
-    ...(full.length > HINT_TEXT || mentions.length > 16 || (domains?.length ?? 0) > 16 ? { clipped: true as const } : {}),
-  };
 }
 
 export class SpaceAgents {

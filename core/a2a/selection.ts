@@ -51,7 +51,7 @@ export function matchesThen(then: string, item: { title: string; domains: readon
   return wanted.length > 0 && (wanted.every((w) => title.has(w) || title.has(w.replace(/s$/, ""))) || item.domains.includes(then.toLowerCase()));
 }
 
-/** One committed, accepted envelope as the space's notify summarizes it (durable-objects/space-agents.ts). */
+/** One committed, accepted envelope as the space's notify summarizes it (core/a2a/notify-hint.ts). */
 export interface HintEntry {
   id: string;
   type: string;

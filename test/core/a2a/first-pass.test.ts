@@ -2,7 +2,7 @@
  * The triggers' first pass on a notify's hint (core/a2a/selection.ts `mayConcern`, issue 12's
  * notify cost) against the rules themselves: over every combination of envelope type, author,
  * mentions, thread, domains, keywords and text below, built into a hint by the space's own
- * `hintOf` (durable-objects/space-agents.ts), the first pass never rules out an envelope the
+ * `hintOf` (core/a2a/notify-hint.ts, what durable-objects/space-agents.ts sends), the first pass never rules out an envelope the
  * rules brain would act on — and it does rule out the plain traffic (a status message, an item
  * in someone else's domain) that made 100 subscribers cost 752 ms per commit.
  */
@@ -14,7 +14,7 @@ import type { Envelope } from "../../../core/log/envelope.js";
 import type { EnvelopeId } from "../../../core/log/ids.js";
 import type { CommitEntry } from "../../../core/state/sequencer.js";
 import type { SpaceState } from "../../../core/views/state.js";
-import { hintOf } from "../../../durable-objects/space-agents.js";
+import { hintOf } from "../../../core/a2a/notify-hint.js";
 
 const did = (n: string) => `did:key:z6Mk${n}` as Did;
 const id = (n: number) => `sha256:${String(n).padStart(64, "0")}` as EnvelopeId;
