@@ -160,6 +160,7 @@ export class SpaceDO extends Server<Env> {
       history: () => this.history,
       allowedHosts: (this.env.COMMONS_ALLOWED_HOSTS ?? "127.0.0.1,localhost,[::1]").split(",").map((h) => h.trim()),
       setAlarm: (at) => void this.ctx.storage.setAlarm(at),
+      getAlarm: () => this.ctx.storage.getAlarm(),
       keepCoalitionKey: (coalition, key) => this.coalitions.keep(coalition, key),
     });
     this.agents = new SpaceAgents({ space: this.name, sql, env: this.env, waitUntil: (p) => this.ctx.waitUntil(p), envelope: (id) => replica.get(id)?.envelope });
