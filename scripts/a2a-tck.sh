@@ -54,7 +54,7 @@ for category in "${categories[@]}"; do
   log="$work/tck-$category.log"
   A2A_AUTH_TYPE=bearer A2A_AUTH_TOKEN="$token" /usr/bin/python3 run_tck.py --sut-url "$base" --category "$category" >"$log" 2>&1 || status=1
   cp "$log" "/tmp/a2a-tck-$category.log"
-  echo "$category: $(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed|skipped)' "$log" | tail -1 | tr -d '=') (log: /tmp/a2a-tck-$category.log)"
+  echo "$category: $(grep -E '^[0-9]+ (passed|failed|skipped|deselected)|^=+ .*(passed|failed|skipped)' "$log" | tail -1 | tr -d '=') (log: /tmp/a2a-tck-$category.log)"
   grep -E '^(FAILED|ERROR) tests/' "$log" | sed 's/^/  /' || true
 done
 exit "$status"
