@@ -71,7 +71,8 @@ function dependencies(node: SpaceNode, work: readonly Item[]): Array<[string, st
     if (envelope.type !== "trace.recorded" || envelope.body.kind !== "agent.handoff-armed" || !hosts.has(envelope.author)) continue;
     if (node.statusOf(id)?.verdict === "rejected") continue;
     const data = (envelope.body.data ?? {}) as { item?: unknown; then?: unknown };
-    if (typeof data.item !== "string" || typeof data.then !== "string") continue;
+    // A trace may name anything: only one on an item this view holds is drawn.
+    if (typeof data.item !== "string" || typeof data.then !== "string" || !work.some((w) => w.id === data.item)) continue;
     const then = data.then;
     for (const w of work) if (w.id !== data.item && matchesThen(then, w)) out.push([data.item, w.id]);
   }
