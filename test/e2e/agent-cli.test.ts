@@ -74,6 +74,8 @@ describe("commons agent", { timeout: 300_000 }, () => {
     expect(shown).toContain(`${name} in ${s.space}: ${did}`);
     expect(shown).toMatch(/domains\s+ops,infra\s+keywords cert/);
     expect(shown).toMatch(/brain\s+rules/);
+    // What it has asked of the space (its join, subscription and first read): a count, shown.
+    expect(shown).toMatch(/requests \d+$/m);
     expect((await s.owner.json<{ options: Body }>(["agent", "show", s.space, name])).options).toEqual({ brain: "rules", unclaimedAfterMs: 300_000 });
 
     // Adding it twice is refused with what to do instead.

@@ -185,7 +185,7 @@ function withAgent(input: Input, io: Io): Promise<number> {
         if (input.json) return io.out(JSON.stringify({ did: remote.did, ...shown })), 0;
         io.out(`${input.name} in ${input.space}: ${remote.did}`);
         io.out(`domains   ${shown.domains.join(",") || "-"}   keywords ${shown.keywords.join(",") || "-"}   handoffs ${shown.handoffs.map((h: { from: string; to: string }) => `${h.from}:${h.to}`).join(",") || "-"}`);
-        io.out(`brain     ${shown.options?.brain ?? "rules"}   cursor ${shown.cursor}   joined ${shown.joinedAt}   decisions ${shown.acted.length}`);
+        io.out(`brain     ${shown.options?.brain ?? "rules"}   cursor ${shown.cursor}   joined ${shown.joinedAt}   decisions ${shown.acted.length}   requests ${shown.requests ?? "-"}`);
         return 0;
       }
       await sync(io, local, edge);
