@@ -201,6 +201,11 @@ function farReason(fb, pageMs, ms, f) {
   const yjs = fb.result.yjs;
   const cpuPerPage = fb.runs.length ? (fb.runs.reduce((x, r) => x + r.edgeCpuS, 0) * 1000) / fb.runs.reduce((x, r) => x + r.batches, 0) : null;
   const waiting = cpuPerPage !== null && pageMs > 1.5 * cpuPerPage ? ` (the edge's two workerd processes used ${ms(cpuPerPage)} ms of CPU per page, summed: for the rest of each page's wall time neither was running${fb.machine?.othersCores >= 0.2 ? ", most likely waiting for a core" : ""})` : ` (the edge's two workerd processes used ${ms(cpuPerPage)} ms of CPU per page)`;
+  // A p99 many pages long is not one page's wait: say so rather than let "a page is long" stand for it.
+  const worst = Math.max(push.during.p99 ?? 0, yjs.during.p99 ?? 0);
+  const tail = pageMs !== null && worst > 3 * pageMs
+    ? ` The p99 during a catch-up (${ms(worst)} ms) is about ${f(worst / pageMs, 0)} pages long, so it is not the wait for one page: a round trip waited behind several turns, or with the edge for a core; which, was not located in this run${fb.runs.length > 1 ? ` (catch-ups took ${fb.runs.map((r) => f(r.seconds, 1)).join(", ")} s)` : ""}.`
+    : "";
   return `While the node catches up, the edge spends about ${ms(pageMs)} ms of wall time per page it sends (catch-up seconds ÷ frames)${waiting}, on the object's one thread,
 and a round trip that arrives during a page waits for it: p50 goes from ${ms(push.idle.p50)} to ${ms(push.during.p50)} ms for the writer and from ${ms(yjs.idle.p50)} to ${ms(yjs.during.p50)} ms for the editor.
 The yield between pages works (nothing waits for the whole catch-up: the worst round trip took ${ms(Math.max(push.during.max ?? 0, yjs.during.max ?? 0))} ms, the catch-up ${f(fb.runs[0]?.seconds, 1)} s),
@@ -208,9 +213,9 @@ but a turn of a whole page is long next to an idle round trip.
 A page now reads about what it sends (core/log/missing.ts since b41446d: one arrival-ordered scan for a peer far behind, a merge of the authors' ranges for one holding
 all but some tails; \`test/workers/log-catch-up-rows.test.ts\` counts 283 rows read by DO SQLite for a page of 256 with eight authors, where the old query read 1,309),
 in three statements (the vector, the first missing arrival, the scan). It used to read 256 rows of every author the peer lacked and keep 256: 3.8× the rows it sent in a
-space of this shape (three writers and the sequencer). Reading fewer rows did not make the page measurably cheaper at the edge: ${ms(cpuPerPage)} ms of CPU per page here,
+space of this shape (three writers and the sequencer). ${cpuPerPage !== null && cpuPerPage < 0.8 * 11 ? "The page costs less CPU than before that fix" : "Reading fewer rows did not make the page measurably cheaper at the edge"}: ${ms(cpuPerPage)} ms of CPU per page here (a ${label(fb.params.n)} pass),
 against 11.0 ms in the 1M pass before the fix (2026-12-01 21:33, others' load 1.30 cores; round-trip p99 3.7× / 4.3× idle there) and 16 ms with a first version of the fix that ran ~15 statements a page (f54ec7d:
-on DO SQLite a statement costs more than its rows). The page's CPU is its envelopes' text, 71 MiB per 100k envelopes: \`toArray\` and the \`exec\` wrapper's per-row loop
+on DO SQLite a statement costs more than its rows).${tail} The page's CPU is its envelopes' text, 71 MiB per 100k envelopes: \`toArray\` and the \`exec\` wrapper's per-row loop
 (durable-objects/sql-storage.ts), \`JSON.parse\` of each stored envelope in \`missingFor\`, then the frame's encoding (the profile above). What would shorten the wait: pages
 bounded by bytes or time rather than 256 envelopes, and sending the stored text without parsing and re-serializing it.${loadNote(fb, f)}${push.before.p99 > 2 * push.after.p99 ? ` The idle baseline moved with it: the writer's idle p99 was ${ms(push.before.p99)} ms before the catch-up and ${ms(push.after.p99)} ms after.` : ""}`;
 }

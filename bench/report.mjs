@@ -240,7 +240,7 @@ How busy others kept the machine (its ${loaded[0].machine.cores} cores; bench/li
     const falls = !(big && small)
       ? loadLine
       : `
-${big.perS < 0.7 * small.perS ? "In this run the rate falls as the log grows" : "In this run the rate holds as the log grows"}: ${f(small.perS, 0)}/s into ${small.n} envelopes, ${f(big.perS, 0)}/s into ${big.n} (batch p50 ${ms(small.batchP50Ms)} → ${ms(big.batchP50Ms)} ms).
+${big.perS < 0.7 * small.perS ? "In this run the rate falls as the log grows" : "In this run the rate holds as the log grows"}: ${li.cells.filter((c) => c.posters === big.posters).map((c) => `${f(c.perS, 0)}/s into ${c.n}`).join(", ")} envelopes (batch p50 ${ms(small.batchP50Ms)} → ${ms(big.batchP50Ms)} ms)${big.machine && small.machine ? `, with others keeping ${f(small.machine.othersCores, 2)} → ${f(big.machine.othersCores, 2)} cores busy` : ""}. Where the bigger logs' time goes was not profiled in this run; sealing (one segment per 10,000 arrivals) costs the same per envelope at every size.
 At add11ff (2026-11-21, a quiet machine) it fell: 7,339/s into 10,000, 1,697/s into 1,000,000, batch p50 101 → 451 ms. The cause, found since with node:sqlite on a log grown to 1M and with the
 edge's V8 profile: \`LogReplica.writerState\` joined the heads to the envelopes ordered by id, and SQLite walked the whole id index to avoid sorting a
 handful of heads, so every append — the sequencer's two commit receipts per batch — read every envelope's id (27 ms a batch at 185,000 envelopes at the
