@@ -16,7 +16,7 @@
  *   watch       look again at `due` (agent_watches; the agent's alarm: agent-spaces-alarm.ts).
  */
 import type { SpaceBrain } from "../core/a2a/brain.js";
-import type { Decision, ViewItem } from "../core/a2a/rules-brain.js";
+import type { Decision, SpaceContext, ViewItem } from "../core/a2a/rules-brain.js";
 import type { SpaceClient, ToolAnswer } from "../core/a2a/space-client.js";
 import { approverMode, askPlan } from "../core/a2a/modes.js";
 import type { Did } from "../core/identity/did.js";
@@ -176,4 +176,14 @@ export async function escalate(ctx: ActContext, item: ViewItem, to: readonly Did
   ctx.sql.exec(`INSERT OR IGNORE INTO agent_deferrals (space, item, from_did, to_did) VALUES (?, ?, ?, 'human')`, ctx.row.space, item.id, ctx.self);
   await ctx.trace("agent.escalated", `escalated "${item.title}": ${reason}`, { trigger, chose: "escalate", item: item.id, to, reason });
   return true;
+}
+
+/** What the rules brain reads besides the work: agent members and owners (from the view), deferrals and armed handoffs (the agent's own tables). */
+export function spaceContext(sql: SqlStorage, space: string, members: ReadonlyArray<{ did: Did; role: string; domains: string[] }>): SpaceContext {
+  return {
+    agents: members.filter((m) => m.role === "agent").map((m) => ({ did: m.did, domains: m.domains })),
+    owners: members.filter((m) => m.role === "owner").map((m) => m.did),
+    deferred: (item, a, b) => sql.exec(`SELECT 1 FROM agent_deferrals WHERE space = ? AND item = ? AND ((from_did = ? AND to_did = ?) OR (from_did = ? AND to_did = ?))`, space, item, a, b, b, a).length > 0,
+    armed: (item) => sql.exec<{ then_text: string }>(`SELECT then_text FROM agent_triggers WHERE space = ? AND item = ?`, space, item).map((r) => r.then_text),
+  };
 }

@@ -105,3 +105,8 @@ export function hintFromLog(entry: LogEntry): HintEntry {
     ...(type === "work.released" || type === "work.completed" ? { clipped: true as const } : {}),
   };
 }
+
+/** A tool host's trace of a deferral: state the circle check keeps, whatever the triggers say. */
+export function isDeferral(entry: LogEntry): boolean {
+  return entry.envelope.type === "trace.recorded" && entry.envelope.body.kind === "agent.deferred";
+}

@@ -24,7 +24,7 @@
 import { CommonsError } from "../core/errors.js";
 import type { Did } from "../core/identity/did.js";
 import type { Ed25519Signer } from "../core/identity/signer.js";
-import { decide, type Decision, type RulesConfig, type Seen, type SpaceContext, type ViewItem } from "../core/a2a/rules-brain.js";
+import { decide, type Decision, type RulesConfig, type Seen, type ViewItem } from "../core/a2a/rules-brain.js";
 import { SpaceClient, type LogEntry } from "../core/a2a/space-client.js";
 import { isEnvelopeId, type EnvelopeId } from "../core/log/ids.js";
 import type { LlmSpaceBrain } from "../core/a2a/llm-brain.js";
@@ -32,9 +32,9 @@ import { delegateOnClaim } from "../core/a2a/delegate.js";
 import { agentFetch } from "./agent-delegation.js";
 import { createJoinEnvelope, decodeInviteUrl } from "../core/space/invite.js";
 import type { SqlStorage } from "../core/storage/sql.js";
-import { carryOut, type ActContext, type Trace } from "./agent-spaces-acts.js";
+import { carryOut, spaceContext, type ActContext, type Trace } from "./agent-spaces-acts.js";
 import { addWatch, finish, nextDue, onDue, takeDue } from "./agent-spaces-alarm.js";
-import { Hints, hintFromLog } from "./agent-spaces-hints.js";
+import { Hints, hintFromLog, isDeferral } from "./agent-spaces-hints.js";
 import { llmHolds } from "./agent-spaces-llm.js";
 import type { NotifyHint } from "../core/a2a/notify-hint.js";
 import type { JoinInput, SpaceOptions, SpaceRow } from "./agent-spaces-types.js";
@@ -257,29 +257,18 @@ export class AgentSpaces {
       }
       return false;
     }
-    if (decide(config, self, seen, work, this.context(row.space, [])).action === "ignore") return false;
+    if (decide(config, self, seen, work, spaceContext(this.deps.sql, row.space, [])).action === "ignore") return false;
     const [done] = this.deps.sql.exec(`SELECT 1 FROM agent_acted WHERE space = ? AND envelope = ?`, row.space, entry.id);
     if (done !== undefined) return false;
     // The conflict check reads the view as it is now, not as the page found it.
     const view = await client.view();
-    const decision = decide(config, self, seen, new Map(view.work.map((w) => [w.id, w])), this.context(row.space, view.members));
+    const decision = decide(config, self, seen, new Map(view.work.map((w) => [w.id, w])), spaceContext(this.deps.sql, row.space, view.members));
     this.deps.sql.exec(`INSERT INTO agent_acted (space, envelope, decision, at_ms) VALUES (?, ?, ?, ?)`, row.space, entry.id, JSON.stringify(decision), Date.now());
     // The cut it decided at (core/a2a/trace.ts): this envelope, its commit, the cursor it had read to, the trigger.
     const saw = { envelope: entry.id, type: seen.type, actor: seen.actor, commit, cursor: entry.arrival, ...("trigger" in decision ? { trigger: decision.trigger } : {}) };
     const trace = (kind: string, summary: string, data: Record<string, unknown>) =>
       client.call("record_trace", { kind, summary, ref: entry.id, data: { saw, ...data } });
     return carryOut(this.actContext(client, row, trace, { id: entry.id, body }), decision);
-  }
-
-  /** What the rules brain reads besides the work: agent members and owners (from the view), deferrals and armed handoffs (its own tables). */
-  private context(space: string, members: ReadonlyArray<{ did: Did; role: string; domains: string[] }>): SpaceContext {
-    const sql = this.deps.sql;
-    return {
-      agents: members.filter((m) => m.role === "agent").map((m) => ({ did: m.did, domains: m.domains })),
-      owners: members.filter((m) => m.role === "owner").map((m) => m.did),
-      deferred: (item, a, b) => sql.exec(`SELECT 1 FROM agent_deferrals WHERE space = ? AND item = ? AND ((from_did = ? AND to_did = ?) OR (from_did = ? AND to_did = ?))`, space, item, a, b, b, a).length > 0,
-      armed: (item) => sql.exec<{ then_text: string }>(`SELECT then_text FROM agent_triggers WHERE space = ? AND item = ?`, space, item).map((r) => r.then_text),
-    };
   }
 
   private actContext(client: SpaceClient, row: SpaceRow, trace: Trace, seen: ActContext["seen"]): ActContext {
@@ -315,9 +304,4 @@ export class AgentSpaces {
     const next = nextDue(this.deps.sql);
     if (next !== null) this.deps.setAlarm(next);
   }
-}
-
-/** A tool host's trace of a deferral: state the circle check keeps, whatever the triggers say. */
-function isDeferral(entry: LogEntry): boolean {
-  return entry.envelope.type === "trace.recorded" && entry.envelope.body.kind === "agent.deferred";
 }
