@@ -8,24 +8,13 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useCliNodes } from "../support/cli.js";
-import { removeDir, startEdge, type Edge } from "../support/edge.js";
+import { useEdge } from "../support/edge.js";
 
 const SPACE = "branch-yjs-1";
-let edge: Edge;
 const node = useCliNodes();
-
-beforeAll(async () => {
-  edge = await startEdge();
-}, 120_000);
-afterEach((context) => {
-  if (context.task.result?.state === "fail") console.error(`wrangler dev output (last 4000 characters):\n${edge?.output().slice(-4000)}`);
-});
-afterAll(async () => {
-  await edge?.stop();
-  if (edge) removeDir(edge.persistTo);
-});
+const edge = useEdge();
 
 const idIn = (text: string) => /(sha256:[0-9a-f]{64})/.exec(text)![1]!;
 const BASE = "1. drain the bad node\n2. restart the pods\n3. watch the error rate\n";
@@ -40,7 +29,7 @@ describe("branch text in Yjs across nodes", () => {
   const dave = node("dave");
 
   it("two nodes edit one branch text offline, converge on sync, and after 2-of-3 promotion every node shows the same current version", async () => {
-    const url = `${edge.http}/s/${SPACE}`;
+    const url = `${edge().http}/s/${SPACE}`;
     await alice.ok(["create", url, "--title", "runbook review"]);
     const [aliceDid, carolDid, daveDid] = await Promise.all([alice, carol, dave].map(async (n) => (await n.json<{ did: string }>(["id"])).did));
     await alice.ok(["members", SPACE, "add", carolDid!, "--role", "agent", "--domains", "infra"]);

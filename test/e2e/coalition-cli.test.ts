@@ -5,26 +5,14 @@
  * nodes (the overspend is refused by the sequencer), promote a coalition branch with 2
  * approvals, complete the incident and dissolve the team; a market item takes bids.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useCliNodes } from "../support/cli.js";
-import { removeDir, startEdge, type Edge } from "../support/edge.js";
+import { useEdge } from "../support/edge.js";
 
 const SPACE = "coalition-9";
-let edge: Edge;
 // Made here, killed and removed after the file (test/support/cli.ts).
 const node = useCliNodes();
-
-beforeAll(async () => {
-  edge = await startEdge();
-}, 120_000);
-// When a step fails, what the edge said is the first thing to read.
-afterEach((context) => {
-  if (context.task.result?.state === "fail") console.error(`wrangler dev output (last 4000 characters):\n${edge?.output().slice(-4000)}`);
-});
-afterAll(async () => {
-  await edge?.stop();
-  if (edge) removeDir(edge.persistTo);
-});
+const edge = useEdge();
 
 const idIn = (text: string) => /(sha256:[0-9a-f]{64})/.exec(text)![1]!;
 type Team = { id: string; status: string; epoch: number; spent: number; balance: number | null; members: string[]; promoted: string[]; dissolved?: { returned: number } };
@@ -33,7 +21,7 @@ describe("commons coalition, branch and bid", () => {
   const alice = node("alice");
   const carol = node("carol");
   const dave = node("dave");
-  const url = () => `${edge.http}/s/${SPACE}`;
+  const url = () => `${edge().http}/s/${SPACE}`;
 
   // Shared by the steps below (one team, one story; each step a test so a slow machine's time is per step).
   let coalition = "";

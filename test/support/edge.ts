@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { edgeEnv, repoRoot, wranglerDevArgs } from "../../scripts/edge-dev.mjs";
 
 export interface Edge {
@@ -110,13 +110,18 @@ export function removeDir(dir: string): void {
 export type { ChildProcess };
 
 /**
- * One edge for a whole test file: started before its tests, stopped and removed after.
+ * One edge for a whole test file: started before its tests, stopped and removed after; its
+ * output printed after a failed test.
  * Returns a getter, since the edge exists only once `beforeAll` has run.
  */
 export function useEdge(options: { vars?: Record<string, string> } = {}): () => Edge {
   let edge: Edge | undefined;
   beforeAll(async () => {
     edge = await startEdge(options);
+  });
+  // When a step fails, what the edge said is the first thing to read.
+  afterEach((context) => {
+    if (context.task.result?.state === "fail") console.error(`wrangler dev output (last 4000 characters):\n${edge?.output().slice(-4000)}`);
   });
   afterAll(async () => {
     await edge?.stop();
