@@ -95,7 +95,9 @@ async function prepare(core, edge, space, n, authors) {
 async function signChains(core, space, sequencer, n, authors, publish) {
   const signers = await Promise.all(Array.from({ length: authors }, () => core.Ed25519Signer.generate()));
   const states = signers.map(() => ({ space, last: null, heads: [] }));
-  let now = Date.now();
+  // One millisecond per envelope, ending now: stamps that ran ahead of the clock (1M of them are
+  // 17 minutes) would be refused as envelope-hlc-in-future once ingest outran the signing.
+  let now = Date.now() - n;
   const genesis = await core.createEnvelope(signers[0], states[0], "space.created", { owners: signers.map((s) => s.did), sequencer }, now);
   states[0].last = { seq: genesis.envelope.seq, id: genesis.id, hlc: genesis.envelope.hlc };
   await publish(genesis.envelope);
