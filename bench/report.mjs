@@ -275,10 +275,12 @@ the afterCommit hook reading each accepted envelope back, the appointments per c
 per 90 ids or one per batch (28ad285): 2,634 → 3,284 envelopes/s into 10k there (add11ff: 3,371/s the same hour), and on Node (node:sqlite, 3,000
 envelopes) 3,700 → 4,400/s against add11ff's 4,100–4,700/s. What remains is the work every replica does per envelope.${falls}
 ` : `
-Where the time goes (V8 profiles of the edge's isolate over a 10k-envelope ingest with 3 posters, scratch, same day): the WebCrypto
-verify itself is the largest single cost (about a fifth of the samples), then DO SQLite (a fixed cost per statement larger than the row's own),
-zod's envelope schema, canonical JSON and SHA-256 for the id, \`JSON.parse\` of the request body. Earlier the same day the edge took
-1.7k envelopes/s (27 % of the floor): it asked SQLite whether each envelope was held (one statement per envelope, now one per 100 ids), read and
+Where the time goes (a V8 profile of the edge's isolate, 10k envelopes, one poster, scratch, 2026-12-02): the WebCrypto verify is about a
+quarter of the isolate's busy time, DO SQLite statements about 30 % (a fixed cost per statement larger than the row's own), parsing (zod's
+schema, canonical JSON, SHA-256 for the id) about 15 %, sealing a segment every 10,000 arrivals about 5 %. Until 28ad285 (2026-12-02) a batch
+of 256 also made about 1,200 statements that each asked about one id (each result's commit status, the sequencer's pending filter, the
+afterCommit hook reading each accepted envelope back, the appointments per commit entry, the hlc of a dep most of the batch cites); they are one
+per 90 ids or one per batch now. On 2026-11-21 the edge took 1.7k envelopes/s (27 % of the floor) because it asked SQLite whether each envelope was held (one statement per envelope, now one per 100 ids), read and
 rewrote the author's row and the heads per envelope (now once per batch, \`core/log/append.ts\`), inserted each row alone (now 12 per statement,
 arrival numbered in the batch), decoded every author's did:key from base58 per envelope (now remembered), serialized each envelope twice (the
 signing input is now cut from the signed text), and partyserver's \`getServerByName\` sent a \`setName\` RPC to the object before every request
