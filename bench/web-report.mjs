@@ -72,7 +72,7 @@ ${table(["leg", "p50 ms", "p90 ms", "p99 ms"], [["sender's page: submit → fram
 
 ` : ""}p99 ${ms(o.remote.p99)} ms: ${verdict(o.remote.p99 <= o.targetP99Ms)} against ≤ 100 ms.${o.path && o.remote.p99 > o.targetP99Ms ? ` Why: the edge and the wire are ${f((o.path.edge.p50 / o.remote.p50) * 100, 0)} % of the median
 (${ms(o.path.edge.p50)} of ${ms(o.remote.p50)} ms) and ${ms(o.path.edge.p99)} ms of the p99, the two pages ${ms(o.path.sender.p50 + o.path.receiver.p50)} ms together (median); the edge
-sends a message to the other sockets only after sequencing it and running the after-commit hooks (core/space/log-room.ts \`submit\`: ingest → sequence →
-afterCommit → fan-out), on a machine where ${load}.` : ""} **Bundle** (scripts/build-web.mjs): first paint ${bu.initialKiB} KiB gzip of ${bu.budgetKiB.initial}, on demand ${bu.lazyKiB} of ${bu.budgetKiB.lazy}: ${verdict(bundleOk)}.
+sends a message to the other sockets once it is verified and stored, before sequencing it (core/space/log-room.ts \`submit\`: ingest → fan-out →
+sequence → receipts, since 1ca8bb0), so what remains is its write queue (a message waits behind the turn in progress) and the wire, on a machine where ${load}.` : ""} **Bundle** (scripts/build-web.mjs): first paint ${bu.initialKiB} KiB gzip of ${bu.budgetKiB.initial}, on demand ${bu.lazyKiB} of ${bu.budgetKiB.lazy}: ${verdict(bundleOk)}.
 `);
 }
