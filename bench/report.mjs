@@ -220,7 +220,8 @@ ${table(["edits", "catch-up ms", "connect ms", "node synced ms", "fresh client s
     });
     const v = li.verify;
     const big = li.cells.reduce((m, c) => (c.n > m.n ? c : m), li.cells[0]);
-    const small = li.cells.find((c) => c.posters === big.posters && c.n < big.n);
+    // The fastest smaller cell: whether the rate holds is judged against the best it did on a short log.
+    const small = li.cells.filter((c) => c.posters === big.posters && c.n < big.n).reduce((m, c) => (m === undefined || c.perS > m.perS ? c : m), undefined);
     if (big.n >= 1_000_000) {
       checks.push({
         name: `log ingest into a ${big.n / 1e6}M-envelope log (${big.posters} posters)`,
