@@ -13,6 +13,7 @@
  * rows and the index are written in one transaction, so a crash leaves a state that is
  * whole at some earlier index, and the sequencer folds the commits past it again.
  */
+import { CommonsError } from "../errors.js";
 import type { SqlStorage } from "../storage/sql.js";
 import { emptyState, type SpaceState } from "../views/state.js";
 
@@ -108,6 +109,12 @@ function fromSnapshot(snapshot: Snapshot): SpaceState {
 export class StateStore {
   constructor(private readonly sql: SqlStorage) {
     for (const statement of STATEMENTS) sql.exec(statement);
+    // A newer build's state may hold rows this one would misread, or lose when it writes: refuse
+    // it before anything is written (the log's schema does the same, `log-schema-newer`).
+    const held = Number(sql.exec<{ value: string }>(`SELECT value FROM state_meta WHERE key = 'schema_version'`)[0]?.value ?? 0);
+    if (!(held <= STATE_SCHEMA_VERSION)) {
+      throw new CommonsError("state-schema-newer", `This space's stored state was written by a newer Commons (state schema ${held}; this build reads up to ${STATE_SCHEMA_VERSION}): upgrade Commons to open it. Nothing was changed.`, { status: 500 });
+    }
     // Older versions need no conversion (a version 1 store has no coalition or market rows, since
     // no replica accepted those types then): the version is raised in place.
     sql.exec(`INSERT OR REPLACE INTO state_meta (key, value) VALUES ('schema_version', ?)`, String(STATE_SCHEMA_VERSION));
