@@ -11,16 +11,24 @@
  *   call     what a CoalitionDO asks of its space: the coalition as it stands (`view`), or to
  *            post a caller's A2A message in the coalition's thread (`post`).
  *   keep     `form_coalition`'s hand-over of the coalition's new key to its object.
+ *   reserve  a key made here for a coalition a node will form on its copy
+ *            (`POST /s/:space/coalition-keys`, `commons coalition form` when online): the space
+ *            keeps the private half, the node names the public one in its `coalition.formed`,
+ *            and once that commits the coalition's object takes it (`op: "key"`), so its card
+ *            is signed by the coalition's own key wherever the coalition was formed. The
+ *            private half never leaves the edge.
  *
  *   space_coalition_asks (message PRIMARY KEY, coalition)   in the SpaceDO's SQLite, made on
  *   the first ask: which messages are asks, so a reply to one reaches its coalition.
+ *   space_coalition_keys (did PRIMARY KEY, jwk, by, made_ms)   reserved keys, made on the first
+ *   reservation; at most KEYS_PER_MEMBER unused ones per member (the oldest goes).
  *
  * A post is written by the space's own key with `actor` = the caller, exactly as the MCP
  * `post_message` tool writes it, and judged like it: only a member who may write posts.
  */
 import { CommonsError, isCommonsError } from "../core/errors.js";
 import type { Did } from "../core/identity/did.js";
-import type { Ed25519Signer } from "../core/identity/signer.js";
+import { Ed25519Signer, type Ed25519PrivateJwk } from "../core/identity/signer.js";
 import type { Envelope } from "../core/log/envelope.js";
 import type { EnvelopeId } from "../core/log/ids.js";
 import type { EnvelopeStatus } from "../core/log/replica.js";
@@ -31,6 +39,9 @@ import type { SpaceState } from "../core/views/state.js";
 import { coalitionName } from "./coalition-address.js";
 
 const TABLE = `CREATE TABLE IF NOT EXISTS space_coalition_asks (message TEXT PRIMARY KEY, coalition TEXT NOT NULL)`;
+const KEYS_TABLE = `CREATE TABLE IF NOT EXISTS space_coalition_keys (did TEXT PRIMARY KEY, jwk TEXT NOT NULL, by TEXT NOT NULL, made_ms INTEGER NOT NULL)`;
+/** Unused reservations kept per member: enough for a few forms made offline before a sync. */
+const KEYS_PER_MEMBER = 8;
 
 export interface CoalitionMemberView {
   did: Did;
@@ -71,7 +82,8 @@ export interface CoalitionNotice {
 
 export type CoalitionCall =
   | { op: "view"; coalition: EnvelopeId; caller?: Did }
-  | { op: "post"; coalition: EnvelopeId; caller: Did; text: string };
+  | { op: "post"; coalition: EnvelopeId; caller: Did; text: string }
+  | { op: "key"; coalition: EnvelopeId };
 
 export interface CoalitionAnswer {
   view: CoalitionView | null;
@@ -80,6 +92,8 @@ export interface CoalitionAnswer {
   refused?: { code: string; message: string; status: number };
   /** The caller's role in the space (null: not a member), for a `view` that names one. */
   callerRole?: string | null;
+  /** For `key`: the reserved private key the coalition's `coalition.formed` names, once. */
+  key?: Ed25519PrivateJwk;
 }
 
 export type Write = (type: "channel.message", body: { content: string; threadRef: EnvelopeId; actor: Did }) => Promise<{ id: EnvelopeId; status: EnvelopeStatus }>;
@@ -160,6 +174,7 @@ export class SpaceCoalitions {
 
   private async answer(call: CoalitionCall): Promise<CoalitionAnswer> {
     const view = this.view(call.coalition) ?? null;
+    if (call.op === "key") return { view, ...this.takeReserved(view) };
     if (call.op === "view") return { view, ...(call.caller === undefined ? {} : { callerRole: this.deps.state().members.get(call.caller)?.role ?? null }) };
     if (view === null) throw new CommonsError("coalition-unknown", `no committed coalition ${call.coalition} in ${this.deps.space}`, { status: 404 });
     if (view.status === "dissolved") throw new CommonsError("coalition-dissolved", `coalition ${view.name} is dissolved: it takes no more messages`, { status: 409 });
@@ -183,6 +198,35 @@ export class SpaceCoalitions {
    */
   async keep(coalition: EnvelopeId, key: Ed25519Signer): Promise<void> {
     await this.stub(coalition).adopt(key.exportPrivateJwk()).catch((error: unknown) => console.error(`coalition ${coalition}: its key was not handed over:`, error));
+  }
+
+  /** `POST /s/:space/coalition-keys`: a fresh key kept here for a coalition `by` will form. */
+  async reserve(by: Did): Promise<Did> {
+    const key = await Ed25519Signer.generate();
+    this.deps.sql.exec(KEYS_TABLE);
+    this.deps.sql.exec(`INSERT INTO space_coalition_keys (did, jwk, by, made_ms) VALUES (?, ?, ?, ?)`, key.did, JSON.stringify(key.exportPrivateJwk()), by, Date.now());
+    this.deps.sql.exec(
+      `DELETE FROM space_coalition_keys WHERE by = ? AND did NOT IN (SELECT did FROM space_coalition_keys WHERE by = ? ORDER BY made_ms DESC, did LIMIT ?)`,
+      by, by, KEYS_PER_MEMBER,
+    );
+    return key.did as Did;
+  }
+
+  /**
+   * The reserved key a committed coalition names, handed over once — only when the one who
+   * reserved it wrote the `coalition.formed` (another member naming a key they saw gets nothing).
+   */
+  private takeReserved(view: CoalitionView | null): { key?: Ed25519PrivateJwk } {
+    if (view === null) return {};
+    const [exists] = this.deps.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'space_coalition_keys'`);
+    if (!exists || exists.n === 0) return {};
+    const row = this.deps.sql.exec<{ jwk: string; by: string }>(`SELECT jwk, by FROM space_coalition_keys WHERE did = ?`, view.key)[0];
+    const formed = this.deps.envelope(view.id);
+    if (row === undefined || formed === undefined) return {};
+    const former = ((formed.body as { actor?: string }).actor ?? formed.author) as string;
+    if (former !== row.by) return {};
+    this.deps.sql.exec(`DELETE FROM space_coalition_keys WHERE did = ?`, view.key);
+    return { key: JSON.parse(row.jwk) as Ed25519PrivateJwk };
   }
 
   private askedOf(message: EnvelopeId): EnvelopeId | undefined {

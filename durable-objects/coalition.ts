@@ -126,8 +126,10 @@ export class CoalitionDO extends DurableObject<Env> {
     if (this.app !== undefined) return this.app;
     this.signer ??= await loadSigner(this.sql);
     if (this.signer === undefined) {
-      // Formed elsewhere (a CLI copy made its key): this object answers with a key of its own.
-      storeSigner(this.sql, (await Ed25519Signer.generate()).exportPrivateJwk(), false);
+      // Formed on a copy: with a key the space reserved for it (`commons coalition form` online),
+      // the space hands it over now; else (a key the copy made) the object answers with its own.
+      const { key } = await this.refresh({ op: "key", coalition: this.address.coalition });
+      storeSigner(this.sql, key ?? (await Ed25519Signer.generate()).exportPrivateJwk(), key !== undefined);
       this.signer = (await loadSigner(this.sql))!;
     }
     const { signer } = this.signer;

@@ -316,6 +316,13 @@ export class SpaceDO extends Server<Env> {
       const access = await this.admit(request);
       return this.agents.route(request, access.did, this.sequencer.committed());
     }
+    // A key kept here for a coalition the caller will form on its copy (durable-objects/coalition-space.ts).
+    if (path === "coalition-keys" && request.method === "POST") {
+      const access = await this.admit(request);
+      requireRead(access, this.name);
+      if (!access.write || access.did === null) throw new CommonsError("read-only", `${access.did} may not write in ${this.name}, so it forms no coalitions: ask an owner for a writing role`, { status: 403 });
+      return Response.json({ key: await this.coalitions.reserve(access.did) }, { status: 201 });
+    }
     if (request.method !== "GET" || !["presence", "log", "log/state", "view"].includes(path)) {
       throw new CommonsError("not-found", `no route ${request.method} ${url.pathname} on a space: see docs/PROTOCOL.md`, { status: 404 });
     }

@@ -9,6 +9,7 @@
  *   GET|POST /s/:space/log     query the channel / push envelopes; GET /s/:space/log/state
  *   GET /s/:space/view         the read model: members, work, approvals, grants, locks (ETag)
  *   POST /s/:space/mcp         the space's MCP tools (Streamable HTTP, bearer capability token)
+ *   POST /s/:space/coalition-keys  a key the space keeps for a coalition the caller forms on its copy
  *   /agents/:name[/…]          an agent (AgentDO): A2A card, JSON-RPC and HTTP+JSON (docs/AGENTS.md)
  *   /coalitions/:id[/…]        a coalition (CoalitionDO, id `<space>~<hash>`): the same A2A bindings
  *                              for the team (docs/COORDINATION.md "CoalitionDO")
@@ -48,6 +49,7 @@ app.get("/", (c) =>
       logState: "/s/:space/log/state",
       view: "/s/:space/view",
       mcp: "/s/:space/mcp",
+      coalitionKeys: "/s/:space/coalition-keys",
       agent: "/agents/:name",
       agentCard: "/agents/:name/.well-known/agent-card.json",
       coalition: "/coalitions/:space~:hash",
@@ -81,6 +83,7 @@ app.get("/s/:space/presence", (c) => toSpace(c));
 app.on(["GET", "POST"], "/s/:space/log", (c) => toSpace(c));
 app.get("/s/:space/log/state", (c) => toSpace(c));
 app.get("/s/:space/view", (c) => toSpace(c));
+app.post("/s/:space/coalition-keys", (c) => toSpace(c));
 app.on(["GET", "POST", "DELETE"], "/s/:space/mcp", (c) => toSpace(c));
 
 // An agent's object answers every path beneath its name with its own router (durable-objects/agent-http.ts).

@@ -3,9 +3,13 @@
  * (a human owner and two agents) and one real `wrangler dev` edge. A coalition forms around
  * an incident, the owner grants its key a budget, the agents spend from it on their own
  * nodes (the overspend is refused by the sequencer), promote a coalition branch with 2
- * approvals, complete the incident and dissolve the team; a market item takes bids.
+ * approvals, complete the incident and dissolve the team; a market item takes bids. The key
+ * `form` names is one the edge reserved, so the coalition's A2A card is signed by it.
  */
 import { describe, expect, it } from "vitest";
+import { verifyAgentCard } from "../../core/a2a/card.js";
+import type { EnvelopeId } from "../../core/log/ids.js";
+import { coalitionUrl } from "../../durable-objects/coalition-address.js";
 import { useCliNodes } from "../support/cli.js";
 import { useEdge } from "../support/edge.js";
 
@@ -40,6 +44,11 @@ describe("commons coalition, branch and bid", () => {
     coalition = idIn(formed);
     const key = /coalition key (did:key:\S+)/.exec(formed)![1]!;
     await alice.ok(["sync", SPACE]);
+    // Formed on a copy, online: the edge reserved the key, so the coalition's A2A card is
+    // signed by the coalition's own key (not its object's stand-in).
+    const card = (await (await fetch(`${coalitionUrl(edge().http, SPACE, coalition as EnvelopeId)}/.well-known/agent-card.json`)).json()) as Parameters<typeof verifyAgentCard>[0];
+    expect(await verifyAgentCard(card)).toBe(key);
+    expect(JSON.stringify(card)).not.toContain("object's own");
     await alice.ok(["grant", SPACE, "--to", key, "--tools", "*", "--tier", "1", "--budget", "100:10", "--expires", "2h"]);
     await alice.ok(["sync", SPACE]);
     await carol.ok(["join", url()]);

@@ -146,6 +146,35 @@ describe("CoalitionDO", () => {
     expect(last.message.parts[0].text).toBe(`mia (${s.members.mia!.did}) answered: On it: reading now`);
   });
 
+  it("a coalition formed on a copy with a key the space reserved is signed by that key; only its reserver's formation gets it; strangers and observers reserve nothing", async () => {
+    const s = await openSpace("coalition-reserve", { members: { mia: "human", olga: "observer" } });
+    const reserve = async (token: string | null) => {
+      const res = await edgeFetch(`http://127.0.0.1/s/${s.space}/coalition-keys`, { method: "POST", headers: token ? { Authorization: `Bearer ${token}` } : {} });
+      return { status: res.status, body: (await res.json()) as { key?: Did; error?: { code: string } } };
+    };
+    expect(await reserve(null)).toMatchObject({ status: 401, body: { error: { code: "token-missing" } } });
+    expect(await reserve(await s.token(s.members.olga!))).toMatchObject({ status: 403, body: { error: { code: "read-only" } } });
+    const stranger = await Ed25519Signer.generate();
+    expect((await reserve(await s.token(stranger))).status).toBe(403);
+
+    const mine = await reserve(await s.token(s.owner));
+    expect(mine.status).toBe(201);
+    const key = mine.body.key!;
+    const [formed] = (await s.write("coalition.formed", { name: "node-team", goal: "formed on a node", key, members: [s.owner.did] })) as Posted[];
+    expect(formed!.commit).toMatchObject({ verdict: "accepted" });
+    const card = (await (await edgeFetch(`http://edge.test/coalitions/${coalitionName(s.space, formed!.id)}/.well-known/agent-card.json`)).json()) as Record<string, any>;
+    expect(await verifyAgentCard(card)).toBe(key);
+    expect(card.description).not.toContain("object's own");
+    expect(await stub(s.space, formed!.id).state()).toMatchObject({ did: key, adopted: true });
+
+    // Mia's reservation named in the owner's formation: not hers to hand over, so not handed over.
+    const hers = (await reserve(await s.token(s.members.mia!))).body.key!;
+    const [other] = (await s.write("coalition.formed", { name: "borrowed", goal: "someone else's key", key: hers, members: [s.owner.did] })) as Posted[];
+    const otherCard = (await (await edgeFetch(`http://edge.test/coalitions/${coalitionName(s.space, other!.id)}/.well-known/agent-card.json`)).json()) as Record<string, any>;
+    expect(await verifyAgentCard(otherCard)).not.toBe(hers);
+    expect(await stub(s.space, other!.id).state()).toMatchObject({ adopted: false });
+  });
+
   it("a task waiting for its member is canceled on request; a coalition formed elsewhere answers with the object's own key, and its card says so", async () => {
     const s = await openSpace("coalition-cancel", { members: { mia: "human" } });
     const formed = await tool(s, s.owner, "form_coalition", { name: "quiet", goal: "nobody answers", members: [s.members.mia!.did] });

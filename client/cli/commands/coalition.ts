@@ -14,6 +14,7 @@ import { coalitionBalance, type Coalition } from "../../../core/state/coalition.
 import { coalitionUrl } from "../../../durable-objects/coalition-address.js";
 import type { SpaceState } from "../../../core/views/state.js";
 import { requireIdentity } from "../../node/identity.js";
+import { doorToken } from "../../node/remote.js";
 import type { LocalSpace } from "../../node/local-space.js";
 import { localView } from "../../node/local-view.js";
 import { open, resolveId, shortDid, shortId } from "../common.js";
@@ -35,6 +36,28 @@ export async function writeOnCopy<T extends EnvelopeType>(
     // committed so far, and the sequencer may see more (as `work` and `members` do).
     return 0;
   });
+}
+
+/**
+ * The coalition's key: reserved at the copy's edge when it answers (the edge keeps the private
+ * half and the coalition's object signs its card with it once the formation commits), else
+ * made here, offline (nothing in the space is signed by it; its object then signs with a key
+ * of its own and its card says so).
+ */
+async function coalitionKey(io: Io, local: LocalSpace, spaceName: SpaceId): Promise<Did> {
+  const edge = local.meta("edge");
+  if (edge) {
+    try {
+      const token = await doorToken(await requireIdentity(io.home), edge, spaceName);
+      const response = await fetch(`${edge}/s/${spaceName}/coalition-keys`, { method: "POST", headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
+      const answer = (await response.json()) as { key?: string; error?: { message: string } };
+      if (response.ok && typeof answer.key === "string" && answer.key.startsWith("did:key:")) return answer.key as Did;
+      io.err(`the edge kept no key for this coalition (${answer.error?.message ?? response.status}): made one here; its A2A card will be signed by its object's own key`);
+    } catch (error) {
+      io.err(`the edge is out of reach (${(error as Error).message}): the coalition's key is made here; its A2A card will be signed by its object's own key`);
+    }
+  }
+  return (await Ed25519Signer.generate()).did as Did;
 }
 
 /** The committed coalition a (prefix of an) id names, or a `not-found` that says how to list them. */
@@ -136,11 +159,14 @@ const coalition: CommandSpec<Input> = {
       });
     }
     if (input.action === "form") {
-      const key = (await Ed25519Signer.generate()).did;
-      const code = await writeOnCopy(io, input.space, "coalition.formed", (local) => ({
-        name: input.name, goal: input.goal, key, members: input.members, ...(input.quorum ? { quorum: input.quorum } : {}),
-        ...(input.item ? { item: resolveId(`commons work ${input.space} ls`, input.item, localView(local).current.work.keys(), "work item") } : {}),
-      }));
+      let key: Did | undefined;
+      const code = await writeOnCopy(io, input.space, "coalition.formed", async (local) => {
+        key = await coalitionKey(io, local, input.space);
+        return {
+          name: input.name, goal: input.goal, key, members: input.members, ...(input.quorum ? { quorum: input.quorum } : {}),
+          ...(input.item ? { item: resolveId(`commons work ${input.space} ls`, input.item, localView(local).current.work.keys(), "work item") } : {}),
+        };
+      });
       io.out(`coalition key ${key} (grant the coalition's budget to it)`);
       return code;
     }
