@@ -35,7 +35,12 @@ describe("web routes", () => {
     const js = await (env as unknown as { ASSETS: Fetcher }).ASSETS.fetch("http://edge.test/app/main.js");
     expect(js.status).toBe(200);
     expect(js.headers.get("content-type")).toContain("javascript");
-    expect((await js.text()).length).toBeGreaterThan(10_000);
+    // main.js is the loader scripts/build-web.mjs writes (preloads, then the entry): the entry it imports is the app.
+    const loader = await js.text();
+    expect(loader).toContain('import("./app.js")');
+    const app = await (env as unknown as { ASSETS: Fetcher }).ASSETS.fetch("http://edge.test/app/app.js");
+    expect(app.status).toBe(200);
+    expect((await app.text()).length).toBeGreaterThan(10_000);
     const css = await (env as unknown as { ASSETS: Fetcher }).ASSETS.fetch("http://edge.test/app/main.css");
     expect(css.status).toBe(200);
   });
