@@ -75,6 +75,7 @@ describe("delegation between agents", () => {
     // Not a member of this space, the far agent answers with its own brain (the echo brain here).
     expect(result).toMatchObject({ data: { agent: lead.did, state: "TASK_STATE_COMPLETED", text: "echo: confirm the cert chain", to: `${remoteUrl}/` } });
     // The far edge holds the task, under the lead's did (tasks are per caller).
+    await other.printed(`POST /agents/far-away-${process.pid}`);
     expect(other.output()).toContain(`POST /agents/far-away-${process.pid}`);
     seeded.close();
   });

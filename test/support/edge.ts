@@ -19,6 +19,12 @@ export interface Edge {
   persistTo: string;
   /** Everything wrangler and workerd printed, for failure messages. */
   output(): string;
+  /**
+   * Resolves once the edge has printed `text` (at once if it already has). wrangler prints a
+   * request's line after the response is sent, so a test that has its answer waits for the
+   * line rather than reading the output at that instant.
+   */
+  printed(text: string): Promise<void>;
   /** Stops gracefully (SIGTERM to the group) and waits for exit. */
   stop(): Promise<void>;
   /** SIGKILL to wrangler and workerd at once: the "pulled plug". */
@@ -77,6 +83,20 @@ export async function startEdge(options: { persistTo?: string; vars?: Record<str
     child.stderr!.on("data", onData);
     child.once("exit", (code) => reject(new Error(`wrangler dev exited (${code}) before it was ready:\n${log}`)));
   });
+  const printed = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (log.includes(text)) return resolve();
+      const onData = () => {
+        if (!log.includes(text)) return;
+        child.stdout!.off("data", onData);
+        child.stderr!.off("data", onData);
+        resolve();
+      };
+      // Registered after the collector above, so `log` already holds the chunk.
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      exited.then(() => reject(new Error(`the edge exited without printing ${JSON.stringify(text)}`)));
+    });
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, signal);
@@ -90,6 +110,7 @@ export async function startEdge(options: { persistTo?: string; vars?: Record<str
     ws: `ws://127.0.0.1:${port}`,
     persistTo,
     output: () => log,
+    printed,
     stop: async () => {
       signalGroup("SIGTERM");
       await exited;
