@@ -19,7 +19,7 @@ import type { AgentProfile } from "../core/a2a/card.js";
 import type { AgentName } from "../core/a2a/name.js";
 import { TASK_TABLES } from "../core/a2a/task-store.js";
 import { Ed25519Signer } from "../core/identity/signer.js";
-import type { SqlStorage } from "../core/storage/sql.js";
+import { migrateStore, type SqlStorage } from "../core/storage/sql.js";
 
 const MIGRATIONS: readonly (readonly string[])[] = [
   [
@@ -47,14 +47,7 @@ const MIGRATIONS: readonly (readonly string[])[] = [
 ];
 
 export function migrateAgent(sql: SqlStorage): void {
-  sql.exec(MIGRATIONS[0]![0]!);
-  const [row] = sql.exec<{ value: string }>(`SELECT value FROM agent_meta WHERE key = 'schema_version'`);
-  const from = row === undefined ? 0 : Number(row.value);
-  if (from >= MIGRATIONS.length) return;
-  sql.transaction(() => {
-    for (const step of MIGRATIONS.slice(from)) for (const statement of step) sql.exec(statement);
-    sql.exec(`INSERT INTO agent_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, String(MIGRATIONS.length));
-  });
+  migrateStore(sql, "agent_meta", MIGRATIONS);
 }
 
 /** The agent's key: made once, then read back on every start (an evicted agent keeps its did). */

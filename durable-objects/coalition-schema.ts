@@ -17,7 +17,7 @@
 import { TASK_TABLES } from "../core/a2a/task-store.js";
 import type { Did } from "../core/identity/did.js";
 import { Ed25519Signer, type Ed25519PrivateJwk } from "../core/identity/signer.js";
-import type { SqlStorage } from "../core/storage/sql.js";
+import { migrateStore, type SqlStorage } from "../core/storage/sql.js";
 import type { CoalitionView } from "./coalition-space.js";
 
 const MIGRATIONS: readonly (readonly string[])[] = [
@@ -31,14 +31,7 @@ const MIGRATIONS: readonly (readonly string[])[] = [
 ];
 
 export function migrateCoalition(sql: SqlStorage): void {
-  sql.exec(MIGRATIONS[0]![0]!);
-  const [row] = sql.exec<{ value: string }>(`SELECT value FROM coalition_meta WHERE key = 'schema_version'`);
-  const from = row === undefined ? 0 : Number(row.value);
-  if (from >= MIGRATIONS.length) return;
-  sql.transaction(() => {
-    for (const step of MIGRATIONS.slice(from)) for (const statement of step) sql.exec(statement);
-    sql.exec(`INSERT INTO coalition_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, String(MIGRATIONS.length));
-  });
+  migrateStore(sql, "coalition_meta", MIGRATIONS);
 }
 
 /** The stored key, or undefined before one is adopted or made. */

@@ -18,3 +18,20 @@ export interface SqlStorage {
    */
   transaction<T>(fn: () => T): T;
 }
+
+/**
+ * An actor's own schema, in numbered steps: runs the steps a store has not had yet in one
+ * transaction and records how many it has had (`schema_version` in the `meta` table, which
+ * the first statement of the first step must create). Used by the agent and coalition
+ * objects; the log and the committed state keep their own versioned paths.
+ */
+export function migrateStore(sql: SqlStorage, meta: string, migrations: readonly (readonly string[])[]): void {
+  sql.exec(migrations[0]![0]!);
+  const [row] = sql.exec<{ value: string }>(`SELECT value FROM ${meta} WHERE key = 'schema_version'`);
+  const from = row === undefined ? 0 : Number(row.value);
+  if (from >= migrations.length) return;
+  sql.transaction(() => {
+    for (const step of migrations.slice(from)) for (const statement of step) sql.exec(statement);
+    sql.exec(`INSERT INTO ${meta} (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, String(migrations.length));
+  });
+}
