@@ -146,7 +146,7 @@ describe("CoalitionDO", () => {
     expect(last.message.parts[0].text).toBe(`mia (${s.members.mia!.did}) answered: On it: reading now`);
   });
 
-  it("a coalition formed on a copy with a key the space reserved is signed by that key; only its reserver's formation gets it; strangers and observers reserve nothing", async () => {
+  it("a coalition formed on a copy with a key the space reserved is signed by that key; only its reserver's formation gets it; strangers and observers reserve nothing; at most 8 unused per member", async () => {
     const s = await openSpace("coalition-reserve", { members: { mia: "human", olga: "observer" } });
     const reserve = async (token: string | null) => {
       const res = await edgeFetch(`http://127.0.0.1/s/${s.space}/coalition-keys`, { method: "POST", headers: token ? { Authorization: `Bearer ${token}` } : {} });
@@ -173,6 +173,13 @@ describe("CoalitionDO", () => {
     const otherCard = (await (await edgeFetch(`http://edge.test/coalitions/${coalitionName(s.space, other!.id)}/.well-known/agent-card.json`)).json()) as Record<string, any>;
     expect(await verifyAgentCard(otherCard)).not.toBe(hers);
     expect(await stub(s.space, other!.id).state()).toMatchObject({ adopted: false });
+
+    // Too many: a member keeps at most 8 unused reservations; a ninth pushes out the oldest.
+    const oldest = (await reserve(await s.token(s.owner))).body.key!;
+    for (let i = 0; i < 8; i++) expect((await reserve(await s.token(s.owner))).status).toBe(201);
+    const [late] = (await s.write("coalition.formed", { name: "too-late", goal: "an evicted reservation", key: oldest, members: [s.owner.did] })) as Posted[];
+    const lateCard = (await (await edgeFetch(`http://edge.test/coalitions/${coalitionName(s.space, late!.id)}/.well-known/agent-card.json`)).json()) as Record<string, any>;
+    expect(await verifyAgentCard(lateCard)).not.toBe(oldest);
   });
 
   it("a task waiting for its member is canceled on request; a coalition formed elsewhere answers with the object's own key, and its card says so", async () => {
